@@ -1,0 +1,88 @@
+/* dlfs/data.h - loading tabular data, standardising it, splitting it, scoring.
+ */
+#ifndef DLFS_DATA_H
+#define DLFS_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <dlfs/matrix.h>
+#include <dlfs/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A table of numeric features and one target column, owned. */
+typedef struct dlfs_dataset {
+    dlfs_matrix X;           /* n x k features, owned */
+    dlfs_matrix y;           /* n x 1 target, owned */
+    char **feature_names;    /* k names, owned */
+    char *target_name;       /* owned */
+} dlfs_dataset;
+
+/* Where a CSV file went wrong. line and column are 1-based (0 if not known). */
+typedef struct dlfs_csv_error {
+    size_t line;
+    size_t column;
+    char message[200];
+} dlfs_csv_error;
+
+/* Reads a CSV file: a header row of column names, then rows of numbers, all
+ * the same length. Fields may be quoted ("1.5", with "" for a quote inside);
+ * lines may end in LF or CRLF; a final newline is optional; blank lines are
+ * skipped. Every field must be a finite decimal number.
+ * The target is the column named `target` or, when target is NULL, the column
+ * with 0-based index `target_index` (use (size_t)-1 for the last column).
+ * Errors (err, when given, says where): DLFS_ENULL, DLFS_EIO, DLFS_EEMPTY (no
+ * header, or no data rows), DLFS_EPARSE (malformed number, ragged row,
+ * unterminated quote), DLFS_ENONFINITE (nan or inf field), DLFS_ENOTFOUND (no
+ * such target column), DLFS_ENOMEM, DLFS_EOVERFLOW. On failure *out is empty. */
+dlfs_status dlfs_csv_read(const char *path, const char *target, size_t target_index,
+                          dlfs_dataset *out, dlfs_csv_error *err);
+
+/* The same, from len bytes in memory (need not be NUL-terminated). */
+dlfs_status dlfs_csv_parse(const char *text, size_t len, const char *target,
+                           size_t target_index, dlfs_dataset *out, dlfs_csv_error *err);
+
+void dlfs_dataset_free(dlfs_dataset *ds);
+
+/* Standardisation fitted on one set and applied to others: x' = (x - mean) / sd,
+ * with the population sd (divisor n). A constant column gets sd = 1, so it maps to 0
+ * rather than NaN. */
+typedef struct dlfs_standardizer {
+    size_t k;
+    double *mean;  /* k, owned */
+    double *sd;    /* k, owned */
+} dlfs_standardizer;
+
+/* Fits mean and sd of each column of X (n x k, n >= 1). Allocates. */
+dlfs_status dlfs_standardizer_fit(dlfs_standardizer *s, const dlfs_matrix *X);
+/* X = (X - mean) / sd in place. DLFS_ESHAPE unless X has k columns. */
+dlfs_status dlfs_standardizer_apply(const dlfs_standardizer *s, dlfs_matrix *X);
+/* X = X * sd + mean in place. */
+dlfs_status dlfs_standardizer_invert(const dlfs_standardizer *s, dlfs_matrix *X);
+void dlfs_standardizer_free(dlfs_standardizer *s);
+
+/* Splits rows at random (seeded) into a training and a test set. The test set
+ * has ceil(n * test_fraction) rows, 0 < test_fraction < 1, and both sets must be
+ * non-empty (DLFS_EINVAL otherwise). The four outputs are allocated (owned);
+ * rows keep their original relative order within each set. */
+dlfs_status dlfs_split(const dlfs_matrix *X, const dlfs_matrix *y, double test_fraction,
+                       uint64_t seed, dlfs_matrix *X_train, dlfs_matrix *y_train,
+                       dlfs_matrix *X_test, dlfs_matrix *y_test);
+
+typedef struct dlfs_metrics {
+    double mae;   /* mean |P - y| */
+    double rmse;  /* sqrt(mean (P - y)^2) */
+    double r2;    /* 1 - sum (y - P)^2 / sum (y - mean y)^2, averaged over columns */
+    double mean_target;  /* mean of y */
+} dlfs_metrics;
+
+/* Scores predictions P against targets y (same shape, n >= 1). A constant
+ * target column gives r2 = NaN (undefined); other fields are still set. */
+dlfs_status dlfs_metrics_compute(const dlfs_matrix *P, const dlfs_matrix *y, dlfs_metrics *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

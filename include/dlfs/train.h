@@ -1,0 +1,93 @@
+/* dlfs/train.h - mini-batch gradient descent, as the chapter's train().
+ *
+ *     seed the generator; initialise the weights (unless told not to)
+ *     permute the training rows; start = 0
+ *     for each iteration:
+ *         if start >= n: permute again; start = 0
+ *         batch = rows start .. start+bs-1 (the last batch of a pass may be shorter)
+ *         forward, record the loss, backward, check the numbers are finite
+ *         every parameter -= lr * its gradient
+ *
+ * All scratch memory (forward info, gradients, the permutation, one gathered
+ * batch) is allocated before the first iteration; nothing is allocated inside
+ * the loop. The same options and data give bit-identical weights.
+ *
+ * Divergence guard: when the loss or any gradient is NaN or infinite, training
+ * stops with DLFS_EDIVERGED before that update, so the model holds the weights
+ * of the last finite iteration, and result->failed_iteration says which one failed.
+ */
+#ifndef DLFS_TRAIN_H
+#define DLFS_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <dlfs/linreg.h>
+#include <dlfs/matrix.h>
+#include <dlfs/nn.h>
+#include <dlfs/rng.h>
+#include <dlfs/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Called after every iteration with its 0-based index and batch loss.
+ * Return nonzero to stop training after this iteration. */
+typedef int (*dlfs_loss_fn)(size_t iteration, double loss, void *user);
+
+/* Called every eval_every iterations (and after the last) with the loss on the
+ * validation set. Return nonzero to stop training. */
+typedef int (*dlfs_eval_fn)(size_t iteration, double val_loss, void *user);
+
+typedef struct dlfs_train_options {
+    size_t iterations;        /* batches to run; when 0, `epochs` is used */
+    size_t epochs;            /* full passes over the rows, used when iterations == 0 */
+    size_t batch_size;        /* rows per batch (default 23) */
+    double learning_rate;     /* for the exact gradient: see linreg.h and nn.h */
+    uint64_t seed;            /* seeds initialisation and permutations */
+    int init_weights;         /* nonzero (default): draw the weights from `seed`;
+                                 0: continue from the model's current weights */
+    dlfs_init init;           /* DLFS_INIT_NORMAL (default, the book) or SCALED */
+    double *loss_history;     /* optional: loss of iteration i stored at [i] */
+    size_t loss_history_len;  /* capacity of loss_history */
+    dlfs_loss_fn on_loss;     /* optional */
+    const dlfs_matrix *X_val; /* optional validation set, n_val x k */
+    const dlfs_matrix *y_val; /* n_val x m */
+    size_t eval_every;        /* evaluate every this many iterations (0: never) */
+    dlfs_eval_fn on_eval;     /* optional */
+    void *user;               /* passed to the callbacks */
+} dlfs_train_options;
+
+typedef struct dlfs_train_result {
+    size_t iterations;        /* iterations completed (updates applied) */
+    double final_loss;        /* loss of the last completed iteration */
+    double final_val_loss;    /* last validation loss, NaN if none was computed */
+    size_t failed_iteration;  /* with DLFS_EDIVERGED: the iteration whose numbers were not finite */
+    int stopped_early;        /* a callback asked to stop */
+} dlfs_train_result;
+
+/* The chapter's settings: batch 23, 1000 iterations, seed 180708, normal init,
+ * learning rate 0.023 (the regression's; set 0.0115 and seed 180807 and
+ * 10000 iterations for the network). */
+void dlfs_train_options_default(dlfs_train_options *opt);
+
+/* The number of iterations these options run on n rows (epochs converted
+ * with ceil(n / batch_size) batches per pass). */
+dlfs_status dlfs_train_iterations(const dlfs_train_options *opt, size_t n, size_t *iterations);
+
+/* Trains model in place on X (n x k) and y (n x m). The model must already be
+ * allocated with the data's k and m; its backend field picks the products.
+ * Errors: DLFS_ENULL, DLFS_EEMPTY, DLFS_ESHAPE, DLFS_EINVAL (batch 0, lr not
+ * finite or <= 0, no iterations), DLFS_ENONFINITE (NaN/Inf in the data; row and
+ * column in the detail), DLFS_ENOMEM (before any iteration; weights untouched),
+ * DLFS_EDIVERGED. result may be NULL. */
+dlfs_status dlfs_linreg_train(dlfs_linreg *model, const dlfs_matrix *X, const dlfs_matrix *y,
+                              const dlfs_train_options *opt, dlfs_train_result *result);
+
+dlfs_status dlfs_nn_train(dlfs_nn *model, const dlfs_matrix *X, const dlfs_matrix *y,
+                          const dlfs_train_options *opt, dlfs_train_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,79 @@
+/* src/internal.h - helpers shared by the library's source files; not installed. */
+#ifndef DLFS_INTERNAL_H
+#define DLFS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <dlfs/matrix.h>
+#include <dlfs/status.h>
+
+#if defined(__GNUC__)
+#define DLFS_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define DLFS_PRINTF(a, b)
+#endif
+
+/* Records a detail message for dlfs_error_detail() and returns status, so a
+ * failure reads: return dlfs__fail(DLFS_ESHAPE, "%s: X has %zu columns", fn, c); */
+dlfs_status dlfs__fail(dlfs_status status, const char *fmt, ...) DLFS_PRINTF(2, 3);
+
+/* *out = a * b; returns 0 on overflow (and leaves *out unspecified). */
+static inline int dlfs__mul(size_t a, size_t b, size_t *out)
+{
+    return !__builtin_mul_overflow(a, b, out);
+}
+
+static inline int dlfs__add(size_t a, size_t b, size_t *out)
+{
+    return !__builtin_add_overflow(a, b, out);
+}
+
+/* Allocates n doubles (n * sizeof(double) checked for overflow). NULL on
+ * failure; the caller reports DLFS_ENOMEM or DLFS_EOVERFLOW via dlfs__fail. */
+dlfs_status dlfs__alloc_doubles(size_t n, double **out, const char *fn);
+
+/* Unchecked kernels for the hot path: arguments are trusted (callers validate
+ * once). Shapes as in dlfs/matrix.h. */
+void dlfs__gemm(dlfs_backend backend, dlfs_transpose ta, dlfs_transpose tb,
+                double alpha, const dlfs_matrix *A, const dlfs_matrix *B,
+                double beta, dlfs_matrix *C);
+void dlfs__bias_add(dlfs_matrix *out, const dlfs_matrix *in, const double *bias);
+void dlfs__sigmoid(dlfs_matrix *out, const dlfs_matrix *in);
+void dlfs__sigmoid_backward(dlfs_matrix *dx, const dlfs_matrix *dout, const dlfs_matrix *s);
+double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matrix *y);
+double dlfs__mse(const dlfs_matrix *p, const dlfs_matrix *y);
+void dlfs__row_sum(double *sums, const dlfs_matrix *in);
+/* 1 if every one of n values is finite. */
+int dlfs__all_finite(const double *x, size_t n);
+
+/* Reference versions of the vectorised kernels, for tests. */
+double dlfs__sigmoid_ref(double x);
+double dlfs__exp_neg(double x); /* exp(x) for x <= 0, vectorisable polynomial */
+
+/* Points *m at `rows x cols` doubles at *cursor (ld = cols) and advances the
+ * cursor: how a model's parameters and a forward info's activations are laid
+ * out inside one block each. */
+static inline void dlfs__carve(double **cursor, dlfs_matrix *m, size_t rows, size_t cols)
+{
+    *m = dlfs_matrix_view(*cursor, rows, cols, cols);
+    *cursor += rows * cols;
+}
+
+/* params[i] -= lr * grads[i] for i < n. */
+void dlfs__sgd_update(double *restrict params, const double *restrict grads, size_t n, double lr);
+
+/* The passes without argument checks, for the training loop (train.c). */
+struct dlfs_linreg;
+struct dlfs_linreg_forward_info;
+struct dlfs_nn;
+struct dlfs_nn_forward_info;
+void dlfs__linreg_forward(const struct dlfs_linreg *model, const dlfs_matrix *X,
+                          const dlfs_matrix *y, struct dlfs_linreg_forward_info *info);
+void dlfs__linreg_gradients(const struct dlfs_linreg *model,
+                            const struct dlfs_linreg_forward_info *info, struct dlfs_linreg *grad);
+void dlfs__nn_forward(const struct dlfs_nn *model, const dlfs_matrix *X,
+                      const dlfs_matrix *y, struct dlfs_nn_forward_info *info);
+void dlfs__nn_gradients(const struct dlfs_nn *model, struct dlfs_nn_forward_info *info,
+                        struct dlfs_nn *grad);
+
+#endif

@@ -1,0 +1,135 @@
+/* src/rng.c - xoshiro256** seeded by SplitMix64; normals by the polar method. */
+#include <math.h>
+
+#include <dlfs/rng.h>
+#include "internal.h"
+
+__extension__ typedef unsigned __int128 u128;
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+void dlfs_rng_seed(dlfs_rng *rng, uint64_t seed)
+{
+    if (!rng)
+        return;
+    for (int i = 0; i < 4; i++)
+        rng->s[i] = splitmix64(&seed);
+    rng->spare = 0.0;
+    rng->has_spare = 0;
+}
+
+uint64_t dlfs_rng_u64(dlfs_rng *rng)
+{
+    uint64_t *s = rng->s;
+    const uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double dlfs_rng_uniform(dlfs_rng *rng)
+{
+    return (double)(dlfs_rng_u64(rng) >> 11) * 0x1.0p-53;
+}
+
+uint64_t dlfs_rng_below(dlfs_rng *rng, uint64_t bound)
+{
+    if (bound == 0)
+        return 0;
+    /* Lemire's nearly divisionless method: multiply, reject the biased sliver. */
+    u128 prod = (u128)dlfs_rng_u64(rng) * bound;
+    uint64_t low = (uint64_t)prod;
+    if (low < bound) {
+        const uint64_t threshold = (0 - bound) % bound;
+        while (low < threshold) {
+            prod = (u128)dlfs_rng_u64(rng) * bound;
+            low = (uint64_t)prod;
+        }
+    }
+    return (uint64_t)(prod >> 64);
+}
+
+double dlfs_rng_normal(dlfs_rng *rng)
+{
+    if (rng->has_spare) {
+        rng->has_spare = 0;
+        return rng->spare;
+    }
+    double u, v, s;
+    do {
+        u = 2.0 * dlfs_rng_uniform(rng) - 1.0;
+        v = 2.0 * dlfs_rng_uniform(rng) - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    const double f = sqrt(-2.0 * log(s) / s);
+    rng->spare = v * f;
+    rng->has_spare = 1;
+    return u * f;
+}
+
+dlfs_status dlfs_rng_shuffle(dlfs_rng *rng, size_t *idx, size_t n)
+{
+    if (!rng || (!idx && n))
+        return dlfs__fail(DLFS_ENULL, "dlfs_rng_shuffle: %s is NULL", rng ? "idx" : "rng");
+    for (size_t i = n; i > 1; i--) {
+        const size_t j = (size_t)dlfs_rng_below(rng, i);
+        const size_t t = idx[i - 1];
+        idx[i - 1] = idx[j];
+        idx[j] = t;
+    }
+    return DLFS_OK;
+}
+
+dlfs_status dlfs_rng_permutation(dlfs_rng *rng, size_t *idx, size_t n)
+{
+    if (!rng || (!idx && n))
+        return dlfs__fail(DLFS_ENULL, "dlfs_rng_permutation: %s is NULL", rng ? "idx" : "rng");
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    return dlfs_rng_shuffle(rng, idx, n);
+}
+
+const char *dlfs_init_name(dlfs_init init)
+{
+    switch (init) {
+    case DLFS_INIT_NORMAL: return "normal";
+    case DLFS_INIT_SCALED: return "scaled";
+    }
+    return NULL;
+}
+
+dlfs_status dlfs_rng_fill_init(dlfs_rng *rng, dlfs_init init, size_t fan_in,
+                               int is_bias, double *w, size_t n)
+{
+    if (!rng || (!w && n))
+        return dlfs__fail(DLFS_ENULL, "dlfs_rng_fill_init: %s is NULL", rng ? "w" : "rng");
+    if (init != DLFS_INIT_NORMAL && init != DLFS_INIT_SCALED)
+        return dlfs__fail(DLFS_EINVAL, "dlfs_rng_fill_init: unknown init %d", (int)init);
+    if (init == DLFS_INIT_SCALED && fan_in == 0)
+        return dlfs__fail(DLFS_EINVAL, "dlfs_rng_fill_init: scaled init needs fan_in >= 1");
+    if (init == DLFS_INIT_SCALED && is_bias) {
+        for (size_t i = 0; i < n; i++)
+            w[i] = 0.0;
+        return DLFS_OK;
+    }
+    const double sd = init == DLFS_INIT_SCALED ? 1.0 / sqrt((double)fan_in) : 1.0;
+    for (size_t i = 0; i < n; i++)
+        w[i] = sd * dlfs_rng_normal(rng);
+    return DLFS_OK;
+}

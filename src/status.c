@@ -1,0 +1,64 @@
+/* src/status.c - status codes as text, and the thread-local error detail. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <dlfs/status.h>
+#include "internal.h"
+
+static const char *const messages[DLFS_STATUS_COUNT_] = {
+    [DLFS_OK] = "success",
+    [DLFS_ENULL] = "a required pointer argument was NULL",
+    [DLFS_ESHAPE] = "matrix dimensions do not agree",
+    [DLFS_EEMPTY] = "empty input: zero rows, zero columns or no data",
+    [DLFS_EINVAL] = "an argument is out of its valid range",
+    [DLFS_ENOMEM] = "out of memory",
+    [DLFS_EOVERFLOW] = "a size is too large (the computation would overflow)",
+    [DLFS_ENONFINITE] = "input contains NaN or infinity",
+    [DLFS_EDIVERGED] = "training diverged: the loss or a gradient is NaN or infinite",
+    [DLFS_EIO] = "a file could not be opened, read or written",
+    [DLFS_EPARSE] = "malformed input text",
+    [DLFS_ENOTFOUND] = "a named column or key does not exist",
+    [DLFS_EFORMAT] = "not a dlfs model file",
+    [DLFS_EVERSION] = "unsupported model file version",
+    [DLFS_EKIND] = "the model file holds another kind of model",
+    [DLFS_ETRUNCATED] = "the file is truncated",
+    [DLFS_ECHECKSUM] = "the file is corrupted (checksum mismatch)",
+    [DLFS_ELAPACK] = "LAPACK failed (is the design matrix rank-deficient?)",
+};
+
+const char *dlfs_strerror(dlfs_status status)
+{
+    if ((int)status < 0 || status >= DLFS_STATUS_COUNT_ || !messages[status])
+        return "unknown dlfs status";
+    return messages[status];
+}
+
+/* One buffer per thread: the library keeps no shared mutable state. */
+static _Thread_local char detail[512];
+
+const char *dlfs_error_detail(void)
+{
+    return detail;
+}
+
+dlfs_status dlfs__fail(dlfs_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+dlfs_status dlfs__alloc_doubles(size_t n, double **out, const char *fn)
+{
+    size_t bytes;
+    *out = NULL;
+    if (!dlfs__mul(n, sizeof(double), &bytes))
+        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu doubles do not fit in memory", fn, n);
+    *out = malloc(bytes ? bytes : 1);
+    if (!*out)
+        return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate %zu bytes", fn, bytes);
+    return DLFS_OK;
+}
