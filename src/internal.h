@@ -13,6 +13,15 @@
 #define DLFS_PRINTF(a, b)
 #endif
 
+/* The elementwise loops are compiled for several instruction sets and the best
+ * one the CPU has is picked when the library loads (an ifunc): the package stays
+ * portable, and the loops still run at AVX2 or AVX-512 width where available. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(DLFS_NO_MULTIVERSION)
+#define DLFS_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define DLFS_MULTIVERSION
+#endif
+
 /* Records a detail message for dlfs_error_detail() and returns status, so a
  * failure reads: return dlfs__fail(DLFS_ESHAPE, "%s: X has %zu columns", fn, c); */
 dlfs_status dlfs__fail(dlfs_status status, const char *fmt, ...) DLFS_PRINTF(2, 3);

@@ -13,13 +13,15 @@
 #include <dlfs/matrix.h>
 #include "internal.h"
 
-/* ---- exp on (-inf, 0] without libm, so the loop vectorises ---------------
+/* ---- exp on (-inf, 0] without libm, so the loops vectorise ---------------
  *
- * exp(x) = 2^n * exp(r), n = round(x / ln 2), r = x - n ln 2, |r| <= ln2/2.
- * exp(r) by its Taylor series to r^13 (truncation below 5e-18 relative);
- * ln 2 is split in two so r is exact to double rounding. 2^n is applied in two
- * halves so results down to the subnormals are right; x < -746 gives 0.
- * Tested against libm's exp: within 2 ULP over the whole range.
+ * exp(x) = 2^n exp(r), n = round(x / ln 2), r = x - n ln 2, |r| <= ln2/2, with
+ * ln 2 split in two so r is exact to rounding. exp(r) is the rational form of
+ * the classic fdlibm exp (its minimax polynomial c(r) in r^2, error < 2^-59):
+ *     c = r - r^2 (P1 + r^2 (P2 + ... + r^2 P5)),  exp(r) = (2 + 2r - c) / (2 - c).
+ * Keeping numerator and denominator apart lets the sigmoid use one division.
+ * 2^n is applied in two halves so results down to the subnormals are right;
+ * x < -746 gives 0. NaN passes through.
  */
 static inline double as_double(uint64_t u)
 {
@@ -35,50 +37,49 @@ static inline uint64_t as_u64(double d)
     return u;
 }
 
-static inline double exp_neg(double x)
+/* exp(x) = *num / *den for x <= 0, with *den in [1.6, 2.4]. */
+static inline void exp_neg_ratio(double x, double *num, double *den)
 {
     static const double log2e = 1.4426950408889634074;
     static const double ln2_hi = 6.93147180369123816490e-01; /* 32 leading bits of ln 2 */
     static const double ln2_lo = 1.90821492927058770002e-10; /* ln 2 - ln2_hi */
-    static const double shifter = 0x1.8p52;                  /* rounds to an integer */
+    static const double shifter = 0x1.8p52;                  /* adding it rounds to an integer */
+    static const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
+                        P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
+                        P5 = 4.13813679705723846039e-08;
 
-    x = x < -746.0 ? -746.0 : x;  /* written so that NaN passes through */
+    x = x < -746.0 ? -746.0 : x;                              /* written so NaN passes */
     const double t = x * log2e + shifter;
-    const double kd = t - shifter;                       /* n as a double */
+    const double kd = t - shifter;                            /* n, as a double */
     const int64_t n = (int64_t)(as_u64(t) - as_u64(shifter)); /* n in [-1077, 0] */
     const double r = (x - kd * ln2_hi) - kd * ln2_lo;
+    const double r2 = r * r;
+    const double c = r - r2 * (P1 + r2 * (P2 + r2 * (P3 + r2 * (P4 + r2 * P5))));
 
-    double p = 1.0 / 6227020800.0;                       /* 1/13! */
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-
-    /* 2^n = 2^n1 * 2^n2 with both halves normal numbers: n1, n2 >= -539. */
-    const uint64_t m = (uint64_t)(n + 1078);             /* in [1, 1078] */
-    const int64_t n1 = (int64_t)(m >> 1) - 539;
+    /* 2^n = 2^n1 2^n2 with both halves normal: n1, n2 >= -539. */
+    const int64_t n1 = (int64_t)((uint64_t)(n + 1078) >> 1) - 539;
     const int64_t n2 = n - n1;
     const double s1 = as_double((uint64_t)(n1 + 1023) << 52);
     const double s2 = as_double((uint64_t)(n2 + 1023) << 52);
-    return p * s1 * s2;
+    *num = ((2.0 + 2.0 * r) - c) * s1 * s2;
+    *den = 2.0 - c;
 }
 
-/* sigmoid(x) with e = exp(-|x|) <= 1, so nothing overflows:
- *     x >= 0:  1 / (1 + e)        x < 0:  e / (1 + e)              */
+static inline double exp_neg(double x)
+{
+    double num, den;
+    exp_neg_ratio(x, &num, &den);
+    return num / den;
+}
+
+/* sigmoid(x) with e = exp(-|x|) = a / d <= 1, so nothing overflows:
+ *     x >= 0:  1 / (1 + e) = d / (d + a)      x < 0:  e / (1 + e) = a / (d + a)  */
 static inline double sigmoid1(double x)
 {
-    const double e = exp_neg(-fabs(x));
-    const double num = x >= 0.0 ? 1.0 : e;
-    return num / (1.0 + e);
+    double a, d;
+    exp_neg_ratio(-fabs(x), &a, &d);
+    const double num = x >= 0.0 ? d : a;
+    return num / (d + a);
 }
 
 double dlfs__exp_neg(double x)
@@ -94,8 +95,21 @@ double dlfs__sigmoid_ref(double x)
     return e / (1.0 + e);
 }
 
-/* ---- unchecked kernels --------------------------------------------------- */
+/* ---- unchecked kernels ---------------------------------------------------
+ *
+ * Loops that do the same to every element walk a gap-free matrix (ld == cols)
+ * as one long row, so short rows (the chapter's 13 columns) do not each pay
+ * for a vector remainder.
+ */
+typedef struct shape { size_t rows, cols; } shape;
 
+static inline shape walk(const dlfs_matrix *a, const dlfs_matrix *b, const dlfs_matrix *c)
+{
+    const int flat = a->ld == a->cols && b->ld == b->cols && (!c || c->ld == c->cols);
+    return flat ? (shape){1, a->rows * a->cols} : (shape){a->rows, a->cols};
+}
+
+DLFS_MULTIVERSION
 void dlfs__bias_add(dlfs_matrix *out, const dlfs_matrix *in, const double *bias)
 {
     for (size_t i = 0; i < in->rows; i++) {
@@ -106,33 +120,39 @@ void dlfs__bias_add(dlfs_matrix *out, const dlfs_matrix *in, const double *bias)
     }
 }
 
+DLFS_MULTIVERSION
 void dlfs__sigmoid(dlfs_matrix *out, const dlfs_matrix *in)
 {
-    for (size_t i = 0; i < in->rows; i++) {
+    const shape w = walk(in, out, NULL);
+    for (size_t i = 0; i < w.rows; i++) {
         const double *a = in->data + i * in->ld;
         double *o = out->data + i * out->ld;
-        for (size_t j = 0; j < in->cols; j++)
+        for (size_t j = 0; j < w.cols; j++)
             o[j] = sigmoid1(a[j]);
     }
 }
 
+DLFS_MULTIVERSION
 void dlfs__sigmoid_backward(dlfs_matrix *dx, const dlfs_matrix *dout, const dlfs_matrix *s)
 {
-    for (size_t i = 0; i < dout->rows; i++) {
+    const shape w = walk(dout, s, dx);
+    for (size_t i = 0; i < w.rows; i++) {
         const double *g = dout->data + i * dout->ld;
         const double *si = s->data + i * s->ld;
         double *d = dx->data + i * dx->ld;
-        for (size_t j = 0; j < dout->cols; j++)
+        for (size_t j = 0; j < w.cols; j++)
             d[j] = g[j] * si[j] * (1.0 - si[j]);
     }
 }
 
+DLFS_MULTIVERSION
 double dlfs__mse(const dlfs_matrix *p, const dlfs_matrix *y)
 {
+    const shape w = walk(p, y, NULL);
     double sum = 0.0;
-    for (size_t i = 0; i < p->rows; i++) {
+    for (size_t i = 0; i < w.rows; i++) {
         const double *pi = p->data + i * p->ld, *yi = y->data + i * y->ld;
-        for (size_t j = 0; j < p->cols; j++) {
+        for (size_t j = 0; j < w.cols; j++) {
             const double d = yi[j] - pi[j];
             sum += d * d;
         }
@@ -140,15 +160,17 @@ double dlfs__mse(const dlfs_matrix *p, const dlfs_matrix *y)
     return sum / ((double)p->rows * (double)p->cols);
 }
 
+DLFS_MULTIVERSION
 double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matrix *y)
 {
     const double count = (double)p->rows * (double)p->cols;
     const double scale = -2.0 / count;
+    const shape w = walk(p, y, dl_dp);
     double sum = 0.0;
-    for (size_t i = 0; i < p->rows; i++) {
+    for (size_t i = 0; i < w.rows; i++) {
         const double *pi = p->data + i * p->ld, *yi = y->data + i * y->ld;
         double *gi = dl_dp->data + i * dl_dp->ld;
-        for (size_t j = 0; j < p->cols; j++) {
+        for (size_t j = 0; j < w.cols; j++) {
             const double d = yi[j] - pi[j];
             sum += d * d;
             gi[j] = scale * d;      /* dL/dP = -2 (y - P) / (B*m) */
@@ -157,15 +179,23 @@ double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matri
     return sum / count;
 }
 
-void dlfs__row_sum(double *sums, const dlfs_matrix *in)
+DLFS_MULTIVERSION
+void dlfs__row_sum(double *restrict sums, const dlfs_matrix *in)
 {
-    for (size_t j = 0; j < in->cols; j++)
-        sums[j] = 0.0;
-    for (size_t i = 0; i < in->rows; i++) {
-        const double *a = in->data + i * in->ld;
-        for (size_t j = 0; j < in->cols; j++)
-            sums[j] += a[j];
+    const size_t r = in->rows, c = in->cols, ld = in->ld;
+    const double *restrict a = in->data;
+    if (c == 1) {                    /* one output: a plain sum down the column */
+        double s = 0.0;
+        for (size_t i = 0; i < r; i++)
+            s += a[i * ld];
+        sums[0] = s;
+        return;
     }
+    for (size_t j = 0; j < c; j++)
+        sums[j] = a[j];
+    for (size_t i = 1; i < r; i++)
+        for (size_t j = 0; j < c; j++)
+            sums[j] += a[i * ld + j];
 }
 
 /* ---- checked public versions --------------------------------------------- */

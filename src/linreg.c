@@ -187,6 +187,7 @@ dlfs_status dlfs_linreg_gradients(const dlfs_linreg *model, const dlfs_linreg_fo
     return DLFS_OK;
 }
 
+DLFS_MULTIVERSION
 void dlfs__sgd_update(double *restrict params, const double *restrict grads, size_t n, double lr)
 {
     for (size_t i = 0; i < n; i++)

@@ -96,6 +96,7 @@ dlfs_status dlfs_matrix_block(const dlfs_matrix *m, size_t row, size_t col,
     return DLFS_OK;
 }
 
+DLFS_MULTIVERSION
 int dlfs__all_finite(const double *x, size_t n)
 {
     /* Branch-free accumulation so the loop vectorises. */

@@ -111,10 +111,18 @@ static dlfs_status check_inputs(const char *fn, const struct model_ops *ops, con
 /* Copies the rows idx[0..bs) of src into the first bs rows of dst. */
 static void gather_rows(dlfs_matrix *dst, const dlfs_matrix *src, const size_t *idx, size_t bs)
 {
-    const size_t bytes = src->cols * sizeof(double);
+    const size_t c = src->cols;
     dst->rows = bs;
-    for (size_t i = 0; i < bs; i++)
-        memcpy(dst->data + i * dst->ld, src->data + idx[i] * src->ld, bytes);
+    for (size_t i = 0; i < bs; i++) {
+        const double *restrict from = src->data + idx[i] * src->ld;
+        double *restrict to = dst->data + i * dst->ld;
+        if (c >= 64) {               /* long rows: the library copy is fastest */
+            memcpy(to, from, c * sizeof(double));
+            continue;
+        }
+        for (size_t j = 0; j < c; j++)  /* short rows: no call per row */
+            to[j] = from[j];
+    }
 }
 
 static dlfs_status train(const char *fn, struct model_ops *ops, const dlfs_matrix *X, const dlfs_matrix *y,
