@@ -1,0 +1,124 @@
+/* examples/cli_common.h - what the dlfs programs share: an option table and
+ * its parser, strict number parsing, a progress line, a small JSON writer and
+ * the search for the bundled data.
+ *
+ * Exit statuses: 0 success, 1 a data, file or training failure, 2 a usage
+ * error. Every error is one line on stderr, "PROG: what went wrong".
+ */
+#ifndef DLFS_CLI_COMMON_H
+#define DLFS_CLI_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2 };
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CLI_PRINTF(a, b)
+#endif
+
+/* Prints "dlfs: <message>" on stderr. Returns `code`, so a command can say
+ * `return cli_error(CLI_EXIT_USAGE, "...")`. */
+int cli_error(int code, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/* ---- Options ------------------------------------------------------------ */
+
+/* What an option's value must be. Numbers are parsed whole (no trailing
+ * characters, no sign where none is allowed) and range-checked. */
+typedef enum cli_kind {
+    CLI_FLAG,      /* no value; sets an int to 1 */
+    CLI_STRING,    /* const char *, as given */
+    CLI_COUNT,     /* size_t >= 1 */
+    CLI_U64,       /* uint64_t, any value (seeds) */
+    CLI_POSITIVE,  /* finite double > 0 */
+    CLI_FRACTION   /* double strictly between 0 and 1 */
+} cli_kind;
+
+/* One row of an option table. `value` points to an int, const char *, size_t,
+ * uint64_t or double according to `kind`; the parser writes it and sets `seen`.
+ * A table ends with a row whose name is NULL. */
+typedef struct cli_option {
+    const char *name;     /* "--lr" */
+    const char *metavar;  /* shown in help: "X"; NULL for flags */
+    cli_kind kind;
+    void *value;
+    const char *help;     /* one line */
+    int seen;             /* set by cli_parse */
+} cli_option;
+
+enum { CLI_PARSED = -1 };
+
+/* Parses argv[0..argc) (the arguments after the subcommand) against the table.
+ * Accepts "--name value" and "--name=value"; "-h" or "--help" prints `usage`
+ * and the table to stdout. Returns CLI_PARSED to go on, CLI_EXIT_OK after
+ * help, or CLI_EXIT_USAGE after printing the error (unknown option, missing
+ * value, bad number, an option given twice, a stray argument). */
+int cli_parse(int argc, char **argv, cli_option *table, const char *usage);
+
+/* Prints `usage` and one line per option. */
+void cli_print_help(FILE *out, const char *usage, const cli_option *table);
+
+/* 1 if the option named `name` was given on the command line. */
+int cli_given(const cli_option *table, const char *name);
+
+/* Strict conversions; 0 on success, -1 if text is not a whole number in range. */
+int cli_parse_size(const char *text, size_t min, size_t *out);
+int cli_parse_u64(const char *text, uint64_t *out);
+int cli_parse_double(const char *text, double *out);
+
+/* ---- Progress ----------------------------------------------------------- */
+
+/* A line on stderr updated in place ("\r"): iteration/total, current loss,
+ * elapsed and estimated remaining time, at most five times a second. Enabled
+ * only when asked and stderr is a terminal. */
+typedef struct cli_progress {
+    int enabled;
+    const char *label;
+    size_t total;
+    double start;      /* seconds, monotonic */
+    double last_draw;
+    int drawn;         /* something is on the line and must be cleared */
+} cli_progress;
+
+/* Seconds on a monotonic clock. */
+double cli_now(void);
+
+void cli_progress_start(cli_progress *p, const char *label, size_t total, int wanted);
+/* Has the signature of dlfs_loss_fn: pass it as on_loss with the progress as
+ * user. Never asks training to stop (returns 0). */
+int cli_progress_on_loss(size_t iteration, double loss, void *user);
+/* Clears the line. */
+void cli_progress_finish(cli_progress *p);
+
+/* ---- JSON, one object on one line -------------------------------------- */
+
+typedef struct cli_json {
+    FILE *out;
+    int first;  /* no member written yet at this nesting level */
+} cli_json;
+
+void cli_json_begin(cli_json *j, FILE *out);
+void cli_json_string(cli_json *j, const char *key, const char *value); /* NULL: null */
+void cli_json_number(cli_json *j, const char *key, double value);     /* %.17g; NaN, Inf: null */
+void cli_json_size(cli_json *j, const char *key, size_t value);
+void cli_json_u64(cli_json *j, const char *key, uint64_t value);
+void cli_json_bool(cli_json *j, const char *key, int value);
+void cli_json_null(cli_json *j, const char *key);
+/* Nested containers: key NULL inside an array. */
+void cli_json_open(cli_json *j, const char *key, char bracket);  /* '{' or '[' */
+void cli_json_close(cli_json *j, char bracket);                  /* '}' or ']' */
+/* Ends the outer object and the line. */
+void cli_json_end(cli_json *j);
+
+/* ---- The bundled data --------------------------------------------------- */
+
+/* Finds `name` (e.g. "boston_housing.csv") in $DLFS_DATA_DIR, then the
+ * installed data directory, then the source tree's data/. Writes the path into
+ * buf and returns 0; returns -1 after printing an error that lists where it
+ * looked. */
+int cli_find_data(const char *name, char *buf, size_t size);
+
+#endif

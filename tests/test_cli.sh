@@ -1,0 +1,207 @@
+#!/bin/sh
+# tests/test_cli.sh - the dlfs program end to end: exit statuses, error
+# messages, the JSON line, the bundled data.
+#
+#     sh tests/test_cli.sh BUILD/examples/dlfs SOURCE/data
+#
+# Prints one line per check and a final "N passed, N failed"; exits 1 if any failed.
+
+DLFS=$1
+DATA_DIR=$2
+BOSTON=$DATA_DIR/boston_housing.csv
+if [ ! -x "$DLFS" ] || [ ! -r "$BOSTON" ]; then
+    echo "usage: $0 PATH/TO/dlfs DATA_DIR" >&2
+    exit 2
+fi
+
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+pass() { passed=$((passed + 1)); echo "ok    $1"; }
+fail() {
+    failed=$((failed + 1))
+    echo "FAIL  $1"
+    for f in out err; do
+        [ -s "$tmp/$f" ] && sed "s/^/      std$f: /" "$tmp/$f" | head -n 5
+    done
+}
+
+# expect NAME STATUS PATTERN ARGS...: runs dlfs ARGS, checks the exit status
+# and that PATTERN (a fixed string, may be empty) is in stdout (status 0) or
+# stderr (otherwise). A failure must be one line on stderr starting "dlfs: ".
+expect() {
+    name=$1 want=$2 pattern=$3
+    shift 3
+    "$DLFS" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        fail "$name: exit status $got, expected $want"
+        return
+    fi
+    stream=out
+    if [ "$want" -ne 0 ]; then
+        stream=err
+        if [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -q '^dlfs: ' "$tmp/err"; then
+            fail "$name: stderr is not one line starting 'dlfs: '"
+            return
+        fi
+    fi
+    if [ -n "$pattern" ] && ! grep -qF -- "$pattern" "$tmp/$stream"; then
+        fail "$name: '$pattern' not in std$stream"
+        return
+    fi
+    pass "$name"
+}
+
+# json_field KEY: the value of KEY in the last line of stdout (numbers, null, true/false).
+json_field() {
+    tail -n 1 "$tmp/out" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"
+}
+
+# expect_json NAME KEY...: the last line of stdout is one JSON object holding every KEY.
+expect_json() {
+    name=$1
+    shift
+    last=$(tail -n 1 "$tmp/out")
+    case $last in
+    '{'*'}') ;;
+    *) fail "$name: last line is not a JSON object"; return ;;
+    esac
+    for key in "$@"; do
+        if ! printf '%s\n' "$last" | grep -qF "\"$key\":"; then
+            fail "$name: key '$key' missing"
+            return
+        fi
+    done
+    pass "$name"
+}
+
+# ---- help, version, commands ----------------------------------------------
+
+expect "--help" 0 "train" --help
+expect "train --help lists options" 0 "--test-fraction" train --help
+expect "run --help" 0 "--backend" run --help
+expect "--version" 0 "dlfs 0." --version
+"$DLFS" >"$tmp/out" 2>"$tmp/err"
+if [ $? -eq 2 ] && grep -q "Usage" "$tmp/err"; then pass "no command: usage, status 2"
+else fail "no command: usage, status 2"; fi
+expect "unknown command" 2 "frobnicate" frobnicate
+
+# ---- usage errors: status 2, the option named -----------------------------
+
+expect "unknown option" 2 "--colour" train --model linreg --colour red
+expect "missing value" 2 "--lr" train --model linreg --lr
+expect "--lr abc" 2 "--lr" train --model linreg --lr abc
+expect "--lr negative" 2 "--lr" train --model linreg --lr -0.1
+expect "--lr nan" 2 "--lr" train --model linreg --lr nan
+expect "--lr 1e999" 2 "--lr" train --model linreg --lr 1e999
+expect "--batch 0" 2 "--batch" train --model linreg --batch 0
+expect "--batch -1" 2 "--batch" train --model linreg --batch -1
+expect "--batch 2.5" 2 "--batch" train --model linreg --batch 2.5
+expect "--iterations overflow" 2 "--iterations" train --model nn --iterations 99999999999999999999999
+expect "--seed trailing text" 2 "--seed" train --model nn --seed 12x
+expect "--test-fraction 1" 2 "--test-fraction" train --model ols --test-fraction 1
+expect "--test-fraction=0" 2 "--test-fraction" train --model ols --test-fraction=0
+expect "--test with --test-fraction" 2 "--test" train --model ols --test "$BOSTON" --test-fraction 0.2
+expect "--iterations with --epochs" 2 "--epochs" train --model linreg --iterations 5 --epochs 2
+expect "no --model" 2 "--model" train
+expect "unknown model" 2 "svm" train --model svm
+expect "--hidden for linreg" 2 "--hidden" train --model linreg --hidden 4
+expect "--lr for ols" 2 "--lr" train --model ols --lr 0.1
+expect "unknown backend" 2 "cuda" train --model linreg --backend cuda
+expect "unknown init" 2 "xavier" train --model nn --init xavier
+expect "option given twice" 2 "--seed" train --model nn --seed 1 --seed 2
+expect "stray argument" 2 "extra" train --model nn extra
+expect "--json with a value" 2 "--json" train --model nn --json=yes
+expect "run: unknown option" 2 "--model" run --model nn
+
+# ---- data and file errors: status 1, the file named ----------------------
+
+printf 'a,b,y\n1,2,3\n4,x5,6\n7,8,9\n' >"$tmp/bad_number.csv"
+printf 'a,b,y\n1,2,3\n4,5\n7,8,9\n' >"$tmp/ragged.csv"
+printf 'a,b,y\n' >"$tmp/header_only.csv"
+: >"$tmp/empty.csv"
+printf 'a,b,y\n1,2,3\n4,nan,6\n7,8,9\n' >"$tmp/nan.csv"
+
+expect "missing file" 1 "$tmp/nope.csv" train --model ols --data "$tmp/nope.csv"
+expect "malformed number: file, line and column" 1 "bad_number.csv: line 3, column 2" train --model ols --data "$tmp/bad_number.csv"
+expect "ragged row: file, line 3" 1 "ragged.csv: line 3" train --model ols --data "$tmp/ragged.csv"
+expect "header only" 1 "header_only.csv" train --model ols --data "$tmp/header_only.csv"
+expect "empty file" 1 "empty.csv" train --model ols --data "$tmp/empty.csv"
+expect "nan field: file, line and column" 1 "nan.csv: line 3, column 2" train --model ols --data "$tmp/nan.csv"
+expect "missing target column" 1 "price" train --model ols --target price
+expect "diverging training" 1 "diverged at iteration" train --model linreg --lr 1e12 --iterations 1000 --quiet
+
+# ---- training: the summary and the JSON line -------------------------------
+
+expect "linreg summary" 0 "test RMSE" train --model linreg --iterations 50
+if [ -s "$tmp/err" ]; then fail "no progress on stderr when it is not a terminal"
+else pass "no progress on stderr when it is not a terminal"; fi
+
+keys="model backend train_rows test_rows features iterations batch lr seed train_loss test_mae test_rmse test_r2 train_seconds mean_target"
+
+expect "linreg --json" 0 "" train --model linreg --iterations 50 --json
+expect_json "linreg JSON keys" $keys
+[ "$(json_field train_rows)" = 354 ] && [ "$(json_field test_rows)" = 152 ] &&
+    [ "$(json_field features)" = 13 ] && [ "$(json_field iterations)" = 50 ] &&
+    [ "$(json_field seed)" = 180708 ] && [ "$(json_field batch)" = 23 ] &&
+    pass "linreg JSON: Boston 354/152 rows, 13 features, chapter defaults" ||
+    fail "linreg JSON: Boston 354/152 rows, 13 features, chapter defaults"
+rmse1=$(json_field test_rmse)
+
+expect "linreg --json again" 0 "" train --model linreg --iterations 50 --json
+[ -n "$rmse1" ] && [ "$(json_field test_rmse)" = "$rmse1" ] &&
+    pass "same seed, same test RMSE ($rmse1)" || fail "same seed, same test RMSE"
+
+expect "linreg naive backend" 0 "" train --model linreg --iterations 50 --backend naive --json
+[ "$(json_field backend)" = '"naive"' ] && pass "backend reported" || fail "backend reported"
+
+expect "nn --json" 0 "" train --model nn --iterations 200 --hidden 5 --json
+expect "nn --json (epochs)" 0 "" train --model nn --hidden 5 --epochs 3 --json
+expect_json "nn JSON keys" $keys hidden
+[ "$(json_field hidden)" = 5 ] && [ "$(json_field iterations)" = 48 ] &&
+    pass "nn: 3 epochs of 354 rows in batches of 23 is 48 iterations" ||
+    fail "nn: 3 epochs of 354 rows in batches of 23 is 48 iterations"
+
+expect "ols --json" 0 "" train --model ols --json --quiet
+expect_json "ols JSON keys" $keys
+awk -v r="$(json_field test_rmse)" 'BEGIN { exit !(r > 3 && r < 7) }' &&
+    pass "ols test RMSE on Boston is plausible ($(json_field test_rmse))" ||
+    fail "ols test RMSE on Boston is plausible"
+
+# y = 2 a - b + 1 exactly: least squares recovers it, on a file of your own
+# with the target in the last column and a separate test file.
+awk 'BEGIN { print "a,b,y"; for (i = 0; i < 40; i++) { a = i % 7; b = (i * 3) % 11;
+     print a "," b "," 2 * a - b + 1 } }' >"$tmp/line.csv"
+awk 'BEGIN { print "a,b,y"; for (i = 0; i < 9; i++) print i "," 10 - i "," 2 * i - (10 - i) + 1 }' \
+    >"$tmp/line_test.csv"
+expect "ols on a file of your own" 0 "" train --model ols --data "$tmp/line.csv" --test "$tmp/line_test.csv" --json
+awk -v r="$(json_field test_rmse)" 'BEGIN { exit !(r < 1e-9) }' &&
+    [ "$(json_field test_rows)" = 9 ] && [ "$(json_field features)" = 2 ] &&
+    pass "ols recovers an exact line (test RMSE $(json_field test_rmse))" ||
+    fail "ols recovers an exact line"
+expect "--test-fraction=0.25 and --no-standardize" 0 "" train --model linreg --data "$tmp/line.csv" \
+    --test-fraction=0.25 --no-standardize --iterations 20 --lr 0.001 --json
+[ "$(json_field test_rows)" = 10 ] && pass "25% of 40 rows held out" || fail "25% of 40 rows held out"
+
+printf 'a,c,y\n1,2,3\n' >"$tmp/other_features.csv"
+expect "test file with other features" 1 "other_features.csv" train --model ols --data "$tmp/line.csv" \
+    --test "$tmp/other_features.csv"
+
+mkdir "$tmp/datadir" && cp "$BOSTON" "$tmp/datadir/"
+export DLFS_DATA_DIR="$tmp/datadir"
+expect "\$DLFS_DATA_DIR comes first" 0 "$tmp/datadir" train --model ols --quiet --json
+unset DLFS_DATA_DIR
+
+# ---- the chapter ------------------------------------------------------------
+
+expect "run: table beside the book's figures" 0 "3.6775" run --quiet
+expect "run --json" 0 "" run --json
+expect_json "run JSON" models test_mae test_rmse book_rmse
+[ "$(tail -n 1 "$tmp/out" | grep -o '"model":' | wc -l)" -eq 3 ] &&
+    pass "run fits three models" || fail "run fits three models"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
