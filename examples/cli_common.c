@@ -11,10 +11,17 @@
 #include <time.h>
 #include <unistd.h>
 
+static const char *program_name = "dlfs";
+
+void cli_set_program(const char *name)
+{
+    program_name = name;
+}
+
 int cli_error(int code, const char *fmt, ...)
 {
     va_list ap;
-    fputs("dlfs: ", stderr);
+    fprintf(stderr, "%s: ", program_name);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);

@@ -20,9 +20,13 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2 };
 #define CLI_PRINTF(a, b)
 #endif
 
-/* Prints "dlfs: <message>" on stderr. Returns `code`, so a command can say
+/* Prints "PROG: <message>" on stderr (PROG is "dlfs" unless set by
+ * cli_set_program). Returns `code`, so a command can say
  * `return cli_error(CLI_EXIT_USAGE, "...")`. */
 int cli_error(int code, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/* The name cli_error puts before its messages; `name` must outlive its use. */
+void cli_set_program(const char *name);
 
 /* ---- Options ------------------------------------------------------------ */
 
