@@ -19,5 +19,6 @@
 #include <dlfs/data.h>
 #include <dlfs/ols.h>
 #include <dlfs/blas_info.h>
+#include <dlfs/model_file.h>
 
 #endif
