@@ -20,7 +20,9 @@ typedef struct dlfs_dataset {
     char *target_name;       /* owned */
 } dlfs_dataset;
 
-/* Where a CSV file went wrong. line and column are 1-based (0 if not known). */
+/* Where a CSV file went wrong: line is the 1-based line of the file, column
+ * the 1-based field number within its row (0 if not known). message holds
+ * the same text as dlfs_error_detail(). */
 typedef struct dlfs_csv_error {
     size_t line;
     size_t column;
@@ -30,7 +32,10 @@ typedef struct dlfs_csv_error {
 /* Reads a CSV file: a header row of column names, then rows of numbers, all
  * the same length. Fields may be quoted ("1.5", with "" for a quote inside);
  * lines may end in LF or CRLF; a final newline is optional; blank lines are
- * skipped. Every field must be a finite decimal number.
+ * skipped; a UTF-8 byte order mark is ignored. Every field must be a finite
+ * decimal number with '.' as the decimal point, spaces around it allowed
+ * (the library never calls setlocale; under a locale whose decimal point is
+ * not '.', a field that needs strtod is rejected with DLFS_EPARSE, never misread).
  * The target is the column named `target` or, when target is NULL, the column
  * with 0-based index `target_index` (use (size_t)-1 for the last column).
  * Errors (err, when given, says where): DLFS_ENULL, DLFS_EIO, DLFS_EEMPTY (no
