@@ -58,9 +58,11 @@ static inline void exp_neg_ratio(double x, double *num, double *den)
 
     /* 2^n = 2^n1 2^n2 with both halves normal: n1, n2 >= -539. */
     const int64_t n1 = (int64_t)((uint64_t)(n + 1078) >> 1) - 539;
-    const int64_t n2 = n - n1;
+    /* In unsigned arithmetic: for a NaN x, n is garbage and n - n1 would
+     * overflow int64 (undefined); the result is NaN whatever the scale. */
+    const uint64_t n2 = (uint64_t)n - (uint64_t)n1;
     const double s1 = as_double((uint64_t)(n1 + 1023) << 52);
-    const double s2 = as_double((uint64_t)(n2 + 1023) << 52);
+    const double s2 = as_double((n2 + 1023) << 52);
     *num = ((2.0 + 2.0 * r) - c) * s1 * s2;
     *den = 2.0 - c;
 }

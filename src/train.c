@@ -39,9 +39,11 @@ dlfs_status dlfs_train_iterations(const dlfs_train_options *opt, size_t n, size_
     if (n == 0)
         return dlfs__fail(DLFS_EEMPTY, "dlfs_train_iterations: no rows");
     const size_t per_epoch = n / opt->batch_size + (n % opt->batch_size != 0);
-    if (!dlfs__mul(per_epoch, opt->epochs, iterations))
+    size_t total;   /* not *iterations: a failed call must leave it as it was */
+    if (!dlfs__mul(per_epoch, opt->epochs, &total))
         return dlfs__fail(DLFS_EOVERFLOW, "dlfs_train_iterations: %zu epochs of %zu batches overflow",
                           opt->epochs, per_epoch);
+    *iterations = total;
     return DLFS_OK;
 }
 
