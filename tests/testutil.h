@@ -1,0 +1,127 @@
+/* tests/testutil.h - comparisons, random fills and finite-difference gradient
+ * checks shared by the test programs. Header-only; include after cmocka.h. */
+#ifndef DLFS_TESTUTIL_H
+#define DLFS_TESTUTIL_H
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <dlfs/matrix.h>
+#include <dlfs/rng.h>
+
+/* Number of elements in a fixed array. */
+#define TU_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* max |a - b| over an r x c pair of matrices (each with its own ld). */
+static inline double tu_max_abs_diff(const dlfs_matrix *a, const dlfs_matrix *b)
+{
+    double d = 0.0;
+    for (size_t i = 0; i < a->rows; i++)
+        for (size_t j = 0; j < a->cols; j++) {
+            const double e = fabs(a->data[i * a->ld + j] - b->data[i * b->ld + j]);
+            if (!(e <= d))   /* NaN counts as the largest difference */
+                d = e;
+        }
+    return d;
+}
+
+static inline double tu_max_abs(const dlfs_matrix *a)
+{
+    double d = 0.0;
+    for (size_t i = 0; i < a->rows; i++)
+        for (size_t j = 0; j < a->cols; j++) {
+            const double e = fabs(a->data[i * a->ld + j]);
+            if (!(e <= d))
+                d = e;
+        }
+    return d;
+}
+
+/* max |a - b| / max(max |b|, tiny): the relative error of a against the
+ * reference b, measured on the scale of the whole matrix. */
+static inline double tu_rel_err(const dlfs_matrix *a, const dlfs_matrix *b)
+{
+    const double scale = tu_max_abs(b);
+    return tu_max_abs_diff(a, b) / (scale > 1e-300 ? scale : 1e-300);
+}
+
+/* The same for plain arrays of n doubles. */
+static inline double tu_rel_err_n(const double *a, const double *b, size_t n)
+{
+    dlfs_matrix ma = dlfs_matrix_view((double *)a, 1, n, n);
+    dlfs_matrix mb = dlfs_matrix_view((double *)b, 1, n, n);
+    return tu_rel_err(&ma, &mb);
+}
+
+/* Distance in units in the last place between two doubles of the same sign
+ * (or zeros): the number of representable doubles between them. */
+static inline uint64_t tu_ulp_diff(double a, double b)
+{
+    if (a == b)
+        return 0;
+    if (isnan(a) || isnan(b))
+        return UINT64_MAX;
+    int64_t ia, ib;
+    memcpy(&ia, &a, sizeof ia);
+    memcpy(&ib, &b, sizeof ib);
+    /* Map the sign-magnitude bit patterns onto a monotonic integer line. */
+    if (ia < 0)
+        ia = INT64_MIN - ia;
+    if (ib < 0)
+        ib = INT64_MIN - ib;
+    return ia > ib ? (uint64_t)ia - (uint64_t)ib : (uint64_t)ib - (uint64_t)ia;
+}
+
+/* Fills every element of m (its r x c part only) with N(0, sd^2) draws. */
+static inline void tu_fill_normal(dlfs_matrix *m, dlfs_rng *rng, double sd)
+{
+    for (size_t i = 0; i < m->rows; i++)
+        for (size_t j = 0; j < m->cols; j++)
+            m->data[i * m->ld + j] = sd * dlfs_rng_normal(rng);
+}
+
+/* Fills n doubles with the same value (padding, sentinels). */
+static inline void tu_fill_value(double *x, size_t n, double v)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = v;
+}
+
+/* ---- finite-difference gradient check ------------------------------------
+ *
+ * loss(ctx) evaluates the scalar loss at the current value of the parameters;
+ * the check perturbs params[i] by +-h, h = 1e-6 * max(1, |params[i]|), and
+ * compares (L(+h) - L(-h)) / 2h with the analytic gradient grads[i].
+ * The error of a group of parameters is
+ *     max |analytic - numeric| / max(max |analytic|, tiny)
+ * so each group (W, B, ...) is judged on its own scale. params is restored.
+ */
+typedef double (*tu_loss_fn)(void *ctx);
+
+static inline double tu_grad_check(tu_loss_fn loss, void *ctx, double *params,
+                                   const double *grads, size_t n)
+{
+    double max_diff = 0.0, max_grad = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double p = params[i];
+        const double h = 1e-6 * (fabs(p) > 1.0 ? fabs(p) : 1.0);
+        params[i] = p + h;
+        const double up = loss(ctx);
+        params[i] = p - h;
+        const double down = loss(ctx);
+        params[i] = p;
+        /* (p + h) - (p - h) is the step actually taken, after rounding. */
+        const double numeric = (up - down) / ((p + h) - (p - h));
+        const double diff = fabs(numeric - grads[i]);
+        if (!(diff <= max_diff))
+            max_diff = diff;
+        if (fabs(grads[i]) > max_grad)
+            max_grad = fabs(grads[i]);
+    }
+    return max_diff / (max_grad > 1e-300 ? max_grad : 1e-300);
+}
+
+#endif
