@@ -29,7 +29,7 @@ void dlfs_rng_seed(dlfs_rng *rng, uint64_t seed)
     rng->has_spare = 0;
 }
 
-uint64_t dlfs_rng_u64(dlfs_rng *rng)
+static inline uint64_t next(dlfs_rng *rng)
 {
     uint64_t *s = rng->s;
     const uint64_t result = rotl(s[1] * 5, 7) * 9;
@@ -43,26 +43,36 @@ uint64_t dlfs_rng_u64(dlfs_rng *rng)
     return result;
 }
 
-double dlfs_rng_uniform(dlfs_rng *rng)
+uint64_t dlfs_rng_u64(dlfs_rng *rng)
 {
-    return (double)(dlfs_rng_u64(rng) >> 11) * 0x1.0p-53;
+    return next(rng);
 }
 
-uint64_t dlfs_rng_below(dlfs_rng *rng, uint64_t bound)
+double dlfs_rng_uniform(dlfs_rng *rng)
+{
+    return (double)(next(rng) >> 11) * 0x1.0p-53;
+}
+
+static inline uint64_t below(dlfs_rng *rng, uint64_t bound)
 {
     if (bound == 0)
         return 0;
     /* Lemire's nearly divisionless method: multiply, reject the biased sliver. */
-    u128 prod = (u128)dlfs_rng_u64(rng) * bound;
+    u128 prod = (u128)next(rng) * bound;
     uint64_t low = (uint64_t)prod;
     if (low < bound) {
         const uint64_t threshold = (0 - bound) % bound;
         while (low < threshold) {
-            prod = (u128)dlfs_rng_u64(rng) * bound;
+            prod = (u128)next(rng) * bound;
             low = (uint64_t)prod;
         }
     }
     return (uint64_t)(prod >> 64);
+}
+
+uint64_t dlfs_rng_below(dlfs_rng *rng, uint64_t bound)
+{
+    return below(rng, bound);
 }
 
 double dlfs_rng_normal(dlfs_rng *rng)
@@ -88,7 +98,7 @@ dlfs_status dlfs_rng_shuffle(dlfs_rng *rng, size_t *idx, size_t n)
     if (!rng || (!idx && n))
         return dlfs__fail(DLFS_ENULL, "dlfs_rng_shuffle: %s is NULL", rng ? "idx" : "rng");
     for (size_t i = n; i > 1; i--) {
-        const size_t j = (size_t)dlfs_rng_below(rng, i);
+        const size_t j = (size_t)below(rng, i);
         const size_t t = idx[i - 1];
         idx[i - 1] = idx[j];
         idx[j] = t;
