@@ -111,6 +111,7 @@ static dlfs_status check_inputs(const char *fn, const struct model_ops *ops, con
 }
 
 /* Copies the rows idx[0..bs) of src into the first bs rows of dst. */
+DLFS_MULTIVERSION
 static void gather_rows(dlfs_matrix *dst, const dlfs_matrix *src, const size_t *idx, size_t bs)
 {
     const size_t c = src->cols;
