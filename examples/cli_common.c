@@ -1,5 +1,5 @@
 /* examples/cli_common.c - option table, strict numbers, progress line, JSON,
- * bundled data; see cli_common.h. */
+ * output files, bundled data; see cli_common.h. */
 #include "cli_common.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -375,6 +376,122 @@ void cli_json_end(cli_json *j)
 {
     fputs("}\n", j->out);
     fflush(j->out);
+}
+
+/* ---- Output files ------------------------------------------------------- */
+
+int cli_check_output_path(const char *path, const char *what)
+{
+    const char *slash = strrchr(path, '/');
+    struct stat sb;
+    char *dir;
+    int ok;
+
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        cli_error(CLI_EXIT_FAILURE, "cannot write %s to %s: it is a directory", what, path);
+        return -1;
+    }
+    if (!slash)
+        return 0;  /* the current directory */
+    if (slash == path)
+        return 0;  /* "/name": the root */
+    dir = malloc((size_t)(slash - path) + 1);
+    if (!dir) {
+        cli_error(CLI_EXIT_FAILURE, "out of memory");
+        return -1;
+    }
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+    ok = stat(dir, &sb) == 0;
+    if (!ok)
+        cli_error(CLI_EXIT_FAILURE, "cannot write %s to %s: directory %s: %s", what, path,
+                  dir, strerror(errno));
+    else if (!S_ISDIR(sb.st_mode)) {
+        cli_error(CLI_EXIT_FAILURE, "cannot write %s to %s: %s is not a directory", what,
+                  path, dir);
+        ok = 0;
+    }
+    free(dir);
+    return ok ? 0 : -1;
+}
+
+int cli_atomic_open(cli_atomic_file *a, const char *path)
+{
+    static const char suffix[] = ".XXXXXX";
+    size_t len = strlen(path);
+    mode_t mask;
+    int fd;
+
+    a->f = NULL;
+    a->path = path;
+    a->tmp = malloc(len + sizeof suffix);
+    if (!a->tmp) {
+        cli_error(CLI_EXIT_FAILURE, "out of memory");
+        return -1;
+    }
+    memcpy(a->tmp, path, len);
+    memcpy(a->tmp + len, suffix, sizeof suffix);
+    fd = mkstemp(a->tmp);
+    if (fd < 0) {
+        cli_error(CLI_EXIT_FAILURE, "cannot create %s: %s", a->tmp, strerror(errno));
+        free(a->tmp);
+        a->tmp = NULL;
+        return -1;
+    }
+    /* mkstemp makes the file 0600; an output file gets the usual mode. */
+    mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0 || !(a->f = fdopen(fd, "w"))) {
+        cli_error(CLI_EXIT_FAILURE, "cannot write %s: %s", a->tmp, strerror(errno));
+        close(fd);
+        unlink(a->tmp);
+        free(a->tmp);
+        a->tmp = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int cli_atomic_commit(cli_atomic_file *a)
+{
+    const char *step = NULL;
+    int err = 0;
+
+    /* fflush reports a failed write of buffered text; ferror one of before. */
+    if (fflush(a->f) != 0 || ferror(a->f))
+        step = "write";
+    else if (fsync(fileno(a->f)) != 0)
+        step = "sync";
+    if (step)
+        err = errno;
+    if (fclose(a->f) != 0 && !step) {
+        step = "close";
+        err = errno;
+    }
+    a->f = NULL;
+    if (!step && rename(a->tmp, a->path) != 0) {
+        step = "rename";
+        err = errno;
+    }
+    if (step) {
+        cli_error(CLI_EXIT_FAILURE, "cannot write %s (%s of %s failed): %s", a->path, step,
+                  a->tmp, err ? strerror(err) : "I/O error");
+        unlink(a->tmp);
+    }
+    free(a->tmp);
+    a->tmp = NULL;
+    return step ? -1 : 0;
+}
+
+void cli_atomic_abort(cli_atomic_file *a)
+{
+    if (a->f)
+        fclose(a->f);
+    a->f = NULL;
+    if (a->tmp)
+        unlink(a->tmp);
+    free(a->tmp);
+    a->tmp = NULL;
 }
 
 /* ---- The bundled data --------------------------------------------------- */

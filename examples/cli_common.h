@@ -1,6 +1,7 @@
 /* examples/cli_common.h - what the dlfs programs share: an option table and
- * its parser, strict number parsing, a progress line, a small JSON writer and
- * the search for the bundled data.
+ * its parser, strict number parsing, a progress line, a small JSON writer,
+ * output files written whole or not at all, and the search for the bundled
+ * data.
  *
  * Exit statuses: 0 success, 1 a data, file or training failure, 2 a usage
  * error. Every error is one line on stderr, "PROG: what went wrong".
@@ -116,6 +117,37 @@ void cli_json_open(cli_json *j, const char *key, char bracket);  /* '{' or '[' *
 void cli_json_close(cli_json *j, char bracket);                  /* '}' or ']' */
 /* Ends the outer object and the line. */
 void cli_json_end(cli_json *j);
+
+/* ---- Output files ------------------------------------------------------- */
+
+/* Checks, before any long work, that a file could be created at `path`: its
+ * directory exists and is a directory, and path itself is not a directory.
+ * Returns 0, or -1 after printing "PROG: cannot write WHAT to PATH: why"
+ * (`what` is e.g. "the model"). Permissions are left to the write itself. */
+int cli_check_output_path(const char *path, const char *what);
+
+/* A file written whole or not at all: the text goes to a new temporary file
+ * "<path>.XXXXXX" in path's directory, which cli_atomic_commit() flushes to
+ * disk and renames over path. Until then an existing file at path is left as
+ * it was, and on any failure the temporary file is removed. */
+typedef struct cli_atomic_file {
+    FILE *f;          /* write here */
+    const char *path; /* the caller's; must outlive the commit */
+    char *tmp;        /* the temporary file's name, owned */
+} cli_atomic_file;
+
+/* Creates the temporary file (mode 0666 less the umask). Returns 0, or -1
+ * after printing an error naming path. */
+int cli_atomic_open(cli_atomic_file *a, const char *path);
+
+/* Checks every write succeeded, flushes, syncs, closes and renames over the
+ * path. Returns 0, or -1 after printing an error (path untouched, the
+ * temporary file removed). Either way *a is closed. */
+int cli_atomic_commit(cli_atomic_file *a);
+
+/* Closes and removes the temporary file; path is untouched. Safe on a closed
+ * or never-opened (zeroed) *a. */
+void cli_atomic_abort(cli_atomic_file *a);
 
 /* ---- The bundled data --------------------------------------------------- */
 

@@ -1,19 +1,28 @@
 /* examples/dlfs.c - the dlfs command: trains the chapter's models on a CSV
- * file and reports how well they predict rows they did not see.
+ * file, reports how well they predict rows they did not see, saves them, and
+ * predicts with a saved model.
  *
- *     dlfs train --model linreg|nn|ols [options]   one model: a summary, or JSON
- *     dlfs run [--backend B] [--quiet] [--json]     the chapter on the Boston data:
- *                                                   OLS, regression and network
- *                                                   beside the book's figures
+ *     dlfs train --model linreg|nn|ols [--save MODEL] [options]
+ *                                   one model: a summary, or JSON
+ *     dlfs predict --model-file MODEL --data FILE.csv [--output PRED.csv]
+ *                                   one prediction per row; scores too when
+ *                                   the file has the target column
+ *     dlfs run [--backend B] [--quiet] [--json]
+ *                                   the chapter on the Boston data: OLS,
+ *                                   regression and network beside the book's
+ *                                   figures
  *
- * Every run reads the CSV, splits it (or reads a separate test file), fits
- * the standardisation on the training rows only, fits the model, and scores
- * it on the test rows. Targets are left in their own units (the book's prices
- * stay in $1000s), so MAE and RMSE are in the target's units.
+ * Every training run reads the CSV, splits it (or reads a separate test
+ * file), fits the standardisation on the training rows only, fits the model,
+ * and scores it on the test rows. Targets are left in their own units (the
+ * book's prices stay in $1000s), so MAE and RMSE are in the target's units.
  *
- * Model files (`train --save MODEL`, `dlfs predict`) come with the model-file
- * format (dlfs/model_file.h); `struct fitted` below already holds everything
- * such a file needs, and predict_rows() is what `dlfs predict` will call.
+ * A model file (dlfs/model_file.h) holds the fitted model with the
+ * standardisation, the feature names and the target name; OLS coefficients
+ * are saved as a linear regression. `dlfs predict` hands raw rows to
+ * dlfs_model_predict(), which standardises them with the saved parameters
+ * exactly as training standardised its test rows, so a loaded model scores
+ * those rows bit for bit as the model did before it was saved.
  */
 #include <dlfs/dlfs.h>
 
@@ -21,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli_common.h"
 
@@ -84,11 +94,14 @@ static int fail(dlfs_status st, const char *context)
     return cli_error(CLI_EXIT_FAILURE, "%s: %s", context, detail[0] ? detail : dlfs_strerror(st));
 }
 
-/* Reads a CSV file; on failure prints "dlfs: FILE: line L, column C: what". */
-static int read_csv(const char *path, const char *target, dlfs_dataset *ds)
+/* Reads a CSV file, the target being the column named `target`, else the
+ * column at target_index ((size_t)-1: the last; DLFS_CSV_NO_TARGET: none); on
+ * failure prints "dlfs: FILE: line L, column C: what". */
+static int read_csv(const char *path, const char *target, size_t target_index,
+                    dlfs_dataset *ds)
 {
     dlfs_csv_error err = { 0, 0, "" };
-    dlfs_status st = dlfs_csv_read(path, target, target ? 0 : (size_t)-1, ds, &err);
+    dlfs_status st = dlfs_csv_read(path, target, target_index, ds, &err);
     const char *what;
 
     if (st == DLFS_OK)
@@ -166,7 +179,7 @@ static int prepare_data(const struct data_source *src, struct prepared *d)
     int rc;
 
     memset(d, 0, sizeof *d);
-    rc = read_csv(src->path, src->target, &d->file);
+    rc = read_csv(src->path, src->target, (size_t)-1, &d->file);
     if (rc)
         return rc;
 
@@ -174,7 +187,7 @@ static int prepare_data(const struct data_source *src, struct prepared *d)
         dlfs_dataset test;
         memset(&test, 0, sizeof test);
         /* The test file's target is the column the training file used. */
-        rc = read_csv(src->test_path, d->file.target_name, &test);
+        rc = read_csv(src->test_path, d->file.target_name, 0, &test);
         if (!rc)
             rc = check_same_features(src, &d->file, &test);
         if (!rc) {
@@ -395,10 +408,15 @@ static const char train_usage[] =
     "bundled Boston housing data (target medv). Defaults are the chapter's: a 30%\n"
     "test split, batch 23, 13 hidden units, 1000 iterations at lr 0.023 and seed\n"
     "180708 for linreg, 10000 iterations at lr 0.0115 and seed 180807 for nn.\n"
-    "Features are standardised on the training rows; the target is not.\n";
+    "Features are standardised on the training rows; the target is not.\n"
+    "\n"
+    "With --save MODEL the fitted model, its standardisation and the column\n"
+    "names go to a model file for `dlfs predict`, written atomically, and only\n"
+    "after a fit that succeeded: when training fails (diverges) a file already\n"
+    "at MODEL is left as it was.\n";
 
 struct train_args {
-    const char *model, *data, *target, *test, *backend, *init;
+    const char *model, *data, *target, *test, *backend, *init, *save;
     double test_fraction, lr;
     size_t hidden, iterations, epochs, batch;
     uint64_t seed, split_seed;
@@ -444,10 +462,13 @@ static void print_summary(const struct train_args *a, const struct data_source *
            rmse_percent(sc), sc->test.mean_target);
     printf("test R^2    %.4f\n", sc->test.r2);
     printf("time        %s\n", format_seconds(buf, sizeof buf, sc->seconds));
+    if (a->save)
+        printf("saved       %s\n", a->save);
 }
 
 static void print_train_json(const struct data_source *src, const struct prepared *d,
-                             const struct fit_plan *plan, const struct score *sc)
+                             const struct fit_plan *plan, const struct score *sc,
+                             const char *saved)
 {
     cli_json j;
     int trained = plan->kind != MODEL_OLS;
@@ -488,7 +509,42 @@ static void print_train_json(const struct data_source *src, const struct prepare
     cli_json_number(&j, "test_r2", sc->test.r2);
     cli_json_number(&j, "mean_target", sc->test.mean_target);
     cli_json_number(&j, "train_seconds", sc->seconds);
+    cli_json_string(&j, "model_file", saved);
     cli_json_end(&j);
+}
+
+/* 1 if a and b name the same existing file. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Writes the fitted model, with the standardisation fitted on the training
+ * rows and the file's feature and target names, to path (atomically: on
+ * failure a file already at path is left as it was). */
+static int save_model(const struct fitted *f, const struct prepared *d, const char *path)
+{
+    const char *const *names = (const char *const *)d->file.feature_names;
+    dlfs_model model;
+    dlfs_status st;
+
+    if (f->kind == MODEL_NN)
+        st = dlfs_model_from_nn(&model, &f->nn, &d->scaler, names, d->file.target_name);
+    else
+        st = dlfs_model_from_linreg(&model, &f->linreg, &d->scaler, names,
+                                    d->file.target_name);
+    if (!st) {
+        st = dlfs_model_save(&model, path);
+        dlfs_model_free(&model);
+    }
+    if (st) {
+        const char *detail = without_function(dlfs_error_detail());
+        return cli_error(CLI_EXIT_FAILURE, "cannot save the model to %s: %s", path,
+                         detail[0] ? detail : dlfs_strerror(st));
+    }
+    return CLI_EXIT_OK;
 }
 
 /* Options that only mean something for the gradient-trained models. */
@@ -556,7 +612,6 @@ static int cmd_train(int argc, char **argv)
         .test_fraction = CHAPTER_TEST_FRACTION, .split_seed = CHAPTER_SPLIT_SEED,
         .hidden = CHAPTER_HIDDEN, .batch = CHAPTER_BATCH,
     };
-    /* --save MODEL joins this table with the model-file format. */
     cli_option opts[] = {
         { "--model", "linreg|nn|ols", CLI_STRING, &a.model, "the model to fit (required)", 0 },
         { "--data", "FILE.csv", CLI_STRING, &a.data, "CSV with a header row (default: bundled Boston data)", 0 },
@@ -573,6 +628,7 @@ static int cmd_train(int argc, char **argv)
         { "--backend", "blas|naive", CLI_STRING, &a.backend, "matrix products by cblas_dgemm or a plain loop (blas)", 0 },
         { "--init", "normal|scaled", CLI_STRING, &a.init, "weights from N(0,1) as the book, or N(0,1/fan_in) (normal)", 0 },
         { "--no-standardize", NULL, CLI_FLAG, &a.no_standardize, "use the features as they are", 0 },
+        { "--save", "MODEL", CLI_STRING, &a.save, "after a successful fit, write the model file (for dlfs predict)", 0 },
         { "--json", NULL, CLI_FLAG, &a.json, "print one JSON object instead of the summary", 0 },
         { "--quiet", NULL, CLI_FLAG, &a.quiet, "no progress line, results only", 0 },
         { NULL, NULL, CLI_FLAG, NULL, NULL, 0 },
@@ -598,19 +654,453 @@ static int cmd_train(int argc, char **argv)
         if (!src.target)
             src.target = BOSTON_TARGET;
     }
+    /* A missing directory is found before training, not after it. */
+    if (a.save) {
+        if (same_file(a.save, src.path) || same_file(a.save, src.test_path))
+            return cli_error(CLI_EXIT_USAGE, "--save %s would replace a data file", a.save);
+        if (cli_check_output_path(a.save, "the model") != 0)
+            return CLI_EXIT_FAILURE;
+    }
 
     rc = prepare_data(&src, &d);
     memset(&f, 0, sizeof f);
     if (!rc)
         rc = fit_and_score(&plan, &d, &f, &sc);
+    /* Only a model that trained to the end without diverging is saved. */
+    if (!rc && a.save)
+        rc = save_model(&f, &d, a.save);
     if (!rc) {
         if (a.json)
-            print_train_json(&src, &d, &plan, &sc);
+            print_train_json(&src, &d, &plan, &sc, a.save);
         else
             print_summary(&a, &src, &d, &plan, &sc);
     }
     fitted_free(&f);
     prepared_free(&d);
+    return rc;
+}
+
+/* ---- dlfs predict ------------------------------------------------------- */
+
+static const char predict_usage[] =
+    "Usage: dlfs predict --model-file MODEL --data FILE.csv [options]\n"
+    "\n"
+    "Predicts one value per row of FILE.csv with a model written by `dlfs train\n"
+    "--save`, standardising the rows with the parameters saved in the model.\n"
+    "The model's features are found in FILE.csv by name, in any order; columns\n"
+    "that are neither a feature nor the target are ignored (and listed in the\n"
+    "summary). A model saved without feature names takes every non-target\n"
+    "column, in file order, and there must be exactly as many as it has inputs.\n"
+    "When FILE.csv has the target column (the one the model was trained on, or\n"
+    "--target), MAE, RMSE and R^2 of the predictions are printed too.\n"
+    "\n"
+    "Predictions are written as CSV, one header line (TARGET_predicted, or\n"
+    "prediction when no target name is known) and one line per row, each value\n"
+    "with 17 significant digits so that it reads back bit for bit. With --output\n"
+    "the file is written whole or not at all (a temporary file renamed into\n"
+    "place) and the summary goes to stdout; without it the predictions go to\n"
+    "stdout and the summary to stderr. With --json the summary is one JSON\n"
+    "object, the last line of stdout.\n"
+    "\n"
+    "The predictions equal, bit for bit, those of the model before it was saved\n"
+    "when --backend is the one it was trained with.\n";
+
+struct predict_args {
+    const char *model_file, *data, *output, *target, *backend;
+    int json, quiet;
+};
+
+/* A file column that is not there. */
+#define NO_COLUMN ((size_t)-1)
+
+/* One line for a model file that does not load: which of the loader's checks
+ * failed, then its detail. */
+static int model_load_error(dlfs_status st, const char *path)
+{
+    const char *detail = without_function(dlfs_error_detail());
+    const char *what;
+
+    switch (st) {
+    case DLFS_ETRUNCATED: what = "truncated"; break;
+    case DLFS_ECHECKSUM: what = "corrupted, checksum mismatch"; break;
+    case DLFS_EVERSION: what = "unsupported format version"; break;
+    case DLFS_EFORMAT: what = "not a valid dlfs model file"; break;
+    case DLFS_EKIND: what = "unknown model kind"; break;
+    case DLFS_ENONFINITE: what = "parameters not finite"; break;
+    case DLFS_EOVERFLOW: what = "impossible sizes"; break;
+    case DLFS_EIO: what = "cannot read it"; break;
+    default: what = dlfs_strerror(st); break;
+    }
+    if (!detail[0])
+        detail = dlfs_strerror(st);
+    /* The loader's details name the file; say it once. */
+    if (strstr(detail, path))
+        return cli_error(CLI_EXIT_FAILURE, "cannot load the model (%s): %s", what, detail);
+    return cli_error(CLI_EXIT_FAILURE, "cannot load the model %s (%s): %s", path, what, detail);
+}
+
+/* The column of `names` (n of them) equal to `name`; NO_COLUMN if none.
+ * Sets *count to how many columns have that name. */
+static size_t find_column(char *const *names, size_t n, const char *name, size_t *count)
+{
+    size_t at = NO_COLUMN;
+
+    *count = 0;
+    for (size_t j = 0; j < n; j++)
+        if (strcmp(names[j], name) == 0) {
+            if (at == NO_COLUMN)
+                at = j;
+            ++*count;
+        }
+    return at;
+}
+
+/* Column names for a message: "'a', 'b'", as many as fit in buf. */
+struct name_list {
+    char buf[400];
+    size_t used;      /* bytes in buf */
+    size_t count;     /* names added */
+    size_t left_out;  /* names that did not fit */
+};
+
+/* Appends "'name'" to the list, or counts it among the ones left out. */
+static void name_list_add(struct name_list *l, const char *name)
+{
+    int n;
+
+    l->count++;
+    n = snprintf(l->buf + l->used, sizeof l->buf - l->used, "%s'%s'", l->used ? ", " : "", name);
+    if (n < 0 || (size_t)n >= sizeof l->buf - l->used) {
+        l->buf[l->used] = '\0';
+        l->left_out++;
+        return;
+    }
+    l->used += (size_t)n;
+}
+
+/* The list as text: "'a', 'b' and 3 more". */
+static const char *name_list_text(struct name_list *l, char *out, size_t size)
+{
+    if (l->left_out)
+        snprintf(out, size, "%s and %zu more", l->buf, l->left_out);
+    else
+        snprintf(out, size, "%s", l->buf);
+    return out;
+}
+
+/* Where the model's inputs and the target are among the file's columns. */
+struct column_map {
+    size_t *feature;         /* k file columns, one per model input; owned */
+    size_t target;           /* file column of the target, or NO_COLUMN */
+    const char *target_name; /* the target looked for; NULL if none is known */
+    struct name_list ignored;
+};
+
+static int map_columns(const struct predict_args *a, const dlfs_model *model,
+                       const dlfs_dataset *file, struct column_map *map)
+{
+    char *const *names = file->feature_names;
+    size_t ncol = file->X.cols, k = model->k, count;
+    struct name_list missing;
+    char list[512];
+    unsigned char *used;
+
+    memset(&missing, 0, sizeof missing);
+    map->target_name = a->target ? a->target : model->target_name;
+    map->target = NO_COLUMN;
+    if (map->target_name) {
+        map->target = find_column(names, ncol, map->target_name, &count);
+        if (count > 1)
+            return cli_error(CLI_EXIT_FAILURE, "%s: %zu columns are named '%s'", a->data,
+                             count, map->target_name);
+        if (a->target && map->target == NO_COLUMN)
+            return cli_error(CLI_EXIT_FAILURE, "%s has no column '%s' (--target)", a->data,
+                             a->target);
+    }
+
+    map->feature = malloc((k ? k : 1) * sizeof *map->feature);
+    used = calloc(ncol, 1);
+    if (!map->feature || !used) {
+        free(used);
+        return cli_error(CLI_EXIT_FAILURE, "out of memory");
+    }
+    if (map->target != NO_COLUMN)
+        used[map->target] = 1;
+
+    if (model->feature_names) {
+        for (size_t j = 0; j < k; j++) {
+            const char *name = model->feature_names[j];
+            size_t c = find_column(names, ncol, name, &count);
+            if (count > 1) {
+                free(used);
+                return cli_error(CLI_EXIT_FAILURE, "%s: %zu columns are named '%s'", a->data,
+                                 count, name);
+            }
+            if (c != NO_COLUMN && c == map->target) {
+                free(used);
+                return cli_error(CLI_EXIT_FAILURE, "the target '%s' is one of the model's "
+                                 "features", name);
+            }
+            if (c == NO_COLUMN)
+                name_list_add(&missing, name);
+            else
+                used[c] = 1;
+            map->feature[j] = c;
+        }
+        if (missing.count) {
+            free(used);
+            return cli_error(CLI_EXIT_FAILURE, "%s has no column for the model's feature%s %s",
+                             a->data, missing.count > 1 ? "s" : "",
+                             name_list_text(&missing, list, sizeof list));
+        }
+    } else {
+        size_t have = ncol - (map->target != NO_COLUMN), j = 0;
+        if (have != k) {
+            free(used);
+            return cli_error(CLI_EXIT_FAILURE, "%s has %zu feature column%s but the model, "
+                             "saved without feature names, takes %zu in order", a->data,
+                             have, have == 1 ? "" : "s", k);
+        }
+        for (size_t c = 0; c < ncol; c++)
+            if (c != map->target) {
+                map->feature[j++] = c;
+                used[c] = 1;
+            }
+    }
+    for (size_t c = 0; c < ncol; c++)
+        if (!used[c])
+            name_list_add(&map->ignored, names[c]);
+    free(used);
+    return CLI_EXIT_OK;
+}
+
+/* Writes a CSV field, quoted when it holds a separator, a quote, a line end
+ * or surrounding blanks. */
+static void write_csv_name(FILE *out, const char *name, const char *suffix)
+{
+    size_t len = strlen(name);
+    int quote = strpbrk(name, ",\"\r\n") != NULL ||
+                (len && (name[0] == ' ' || name[0] == '\t' || name[len - 1] == ' ' ||
+                         name[len - 1] == '\t'));
+
+    if (!quote) {
+        fprintf(out, "%s%s", name, suffix);
+        return;
+    }
+    fputc('"', out);
+    for (const char *p = name; *p; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    fprintf(out, "%s\"", suffix);
+}
+
+/* The header line and one line per row of P (n x m), %.17g: every double
+ * reads back as itself. One output is named after the target when its name is
+ * known; several are prediction_1, prediction_2, ... */
+static void write_predictions(FILE *out, const dlfs_matrix *P, const char *target_name)
+{
+    if (P->cols == 1 && target_name)
+        write_csv_name(out, target_name, "_predicted");
+    else if (P->cols == 1)
+        fputs("prediction", out);
+    else
+        for (size_t j = 0; j < P->cols; j++)
+            fprintf(out, "%sprediction_%zu", j ? "," : "", j + 1);
+    fputc('\n', out);
+    for (size_t i = 0; i < P->rows; i++) {
+        for (size_t j = 0; j < P->cols; j++)
+            fprintf(out, "%s%.17g", j ? "," : "", P->data[i * P->ld + j]);
+        fputc('\n', out);
+    }
+}
+
+static void print_predict_summary(FILE *out, const struct predict_args *a,
+                                  const dlfs_model *model, const dlfs_dataset *file,
+                                  struct column_map *map, const dlfs_metrics *scores)
+{
+    char list[512];
+
+    fprintf(out, "model       %s: %s, %zu inputs", a->model_file,
+            dlfs_model_kind_name(model->kind), model->k);
+    if (model->kind == DLFS_MODEL_NN)
+        fprintf(out, ", %zu hidden units", model->h);
+    fprintf(out, ", %s\n", model->has_scaler ? "standardised with the saved parameters"
+                                             : "inputs used as given");
+    fprintf(out, "data        %s: %zu rows, %zu columns\n", a->data, file->X.rows, file->X.cols);
+    if (map->ignored.count)
+        fprintf(out, "ignored     %s (neither a feature of the model nor the target)\n",
+                name_list_text(&map->ignored, list, sizeof list));
+    fprintf(out, "predictions %s (%zu rows)\n", a->output ? a->output : "stdout", file->X.rows);
+    if (scores) {
+        fprintf(out, "target      %s\n", map->target_name);
+        fprintf(out, "MAE         %.4f\n", scores->mae);
+        fprintf(out, "RMSE        %.4f (%.1f%% of the mean target %.4f)\n", scores->rmse,
+                100.0 * scores->rmse / scores->mean_target, scores->mean_target);
+        fprintf(out, "R^2         %.4f\n", scores->r2);
+    } else if (map->target != NO_COLUMN) {
+        fprintf(out, "scores      none: the model has %zu outputs\n", model->m);
+    } else if (map->target_name) {
+        fprintf(out, "scores      none: %s has no column '%s'\n", a->data, map->target_name);
+    } else {
+        fprintf(out, "scores      none: the model names no target (give --target NAME)\n");
+    }
+}
+
+static void print_predict_json(const struct predict_args *a, const dlfs_model *model,
+                               const dlfs_dataset *file, const struct column_map *map,
+                               const dlfs_metrics *scores)
+{
+    cli_json j;
+
+    cli_json_begin(&j, stdout);
+    cli_json_string(&j, "command", "predict");
+    cli_json_string(&j, "model_file", a->model_file);
+    cli_json_string(&j, "data", a->data);
+    cli_json_string(&j, "output", a->output);
+    cli_json_string(&j, "model", dlfs_model_kind_name(model->kind));
+    cli_json_size(&j, "rows", file->X.rows);
+    cli_json_size(&j, "features", model->k);
+    if (model->kind == DLFS_MODEL_NN)
+        cli_json_size(&j, "hidden", model->h);
+    cli_json_bool(&j, "standardized", model->has_scaler);
+    cli_json_size(&j, "ignored_columns", map->ignored.count);
+    cli_json_string(&j, "target", scores ? map->target_name : NULL);
+    if (scores) {
+        cli_json_number(&j, "mae", scores->mae);
+        cli_json_number(&j, "rmse", scores->rmse);
+        cli_json_number(&j, "r2", scores->r2);
+        cli_json_number(&j, "mean_target", scores->mean_target);
+    } else {
+        cli_json_null(&j, "mae");
+        cli_json_null(&j, "rmse");
+        cli_json_null(&j, "r2");
+        cli_json_null(&j, "mean_target");
+    }
+    cli_json_end(&j);
+}
+
+/* X (n x k) = the file's columns in the model's order; y (n x 1) = the target
+ * column, when there is one. */
+static dlfs_status gather_columns(const dlfs_dataset *file, const struct column_map *map,
+                                  size_t k, dlfs_matrix *X, dlfs_matrix *y)
+{
+    const dlfs_matrix *F = &file->X;
+    dlfs_status st = dlfs_matrix_alloc(X, F->rows, k);
+
+    if (!st && map->target != NO_COLUMN)
+        st = dlfs_matrix_alloc(y, F->rows, 1);
+    if (st)
+        return st;
+    for (size_t i = 0; i < F->rows; i++) {
+        const double *row = F->data + i * F->ld;
+        for (size_t j = 0; j < k; j++)
+            X->data[i * X->ld + j] = row[map->feature[j]];
+        if (map->target != NO_COLUMN)
+            y->data[i * y->ld] = row[map->target];
+    }
+    return DLFS_OK;
+}
+
+/* The predictions to --output (whole or not at all) or to stdout. */
+static int emit_predictions(const struct predict_args *a, const dlfs_matrix *P,
+                            const char *target_name)
+{
+    cli_atomic_file file;
+
+    if (!a->output) {
+        write_predictions(stdout, P, target_name);
+        if (fflush(stdout) != 0 || ferror(stdout))
+            return cli_error(CLI_EXIT_FAILURE, "cannot write the predictions to stdout");
+        return CLI_EXIT_OK;
+    }
+    if (cli_atomic_open(&file, a->output) != 0)
+        return CLI_EXIT_FAILURE;
+    write_predictions(file.f, P, target_name);
+    return cli_atomic_commit(&file) != 0 ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
+}
+
+static int cmd_predict(int argc, char **argv)
+{
+    struct predict_args a = { NULL, NULL, NULL, NULL, "blas", 0, 0 };
+    cli_option opts[] = {
+        { "--model-file", "MODEL", CLI_STRING, &a.model_file, "the model, written by dlfs train --save (required)", 0 },
+        { "--data", "FILE.csv", CLI_STRING, &a.data, "rows to predict: CSV with a header row (required)", 0 },
+        { "--output", "PRED.csv", CLI_STRING, &a.output, "write the predictions to this file (default: stdout)", 0 },
+        { "--target", "NAME", CLI_STRING, &a.target, "score against this column (default: the model's target)", 0 },
+        { "--backend", "blas|naive", CLI_STRING, &a.backend, "matrix products as in training (blas)", 0 },
+        { "--json", NULL, CLI_FLAG, &a.json, "the summary as one JSON object, the last line of stdout", 0 },
+        { "--quiet", NULL, CLI_FLAG, &a.quiet, "no summary: predictions and errors only", 0 },
+        { NULL, NULL, CLI_FLAG, NULL, NULL, 0 },
+    };
+    dlfs_matrix X = { 0, 0, 0, NULL }, y = { 0, 0, 0, NULL }, P = { 0, 0, 0, NULL };
+    dlfs_metrics metrics;
+    const dlfs_metrics *scores = NULL;
+    struct column_map map;
+    dlfs_dataset file;
+    dlfs_model model;
+    dlfs_backend backend;
+    dlfs_status st;
+    int rc;
+
+    rc = cli_parse(argc, argv, opts, predict_usage);
+    if (rc != CLI_PARSED)
+        return rc;
+    if (dlfs_backend_parse(a.backend, &backend) != DLFS_OK)
+        return cli_error(CLI_EXIT_USAGE, "--backend expects blas or naive, got '%s'", a.backend);
+    if (!a.model_file)
+        return cli_error(CLI_EXIT_USAGE, "predict needs --model-file MODEL (see --help)");
+    if (!a.data)
+        return cli_error(CLI_EXIT_USAGE, "predict needs --data FILE.csv (see --help)");
+    if (a.output) {
+        if (same_file(a.output, a.data) || same_file(a.output, a.model_file))
+            return cli_error(CLI_EXIT_USAGE, "--output %s would replace an input file",
+                             a.output);
+        if (cli_check_output_path(a.output, "the predictions") != 0)
+            return CLI_EXIT_FAILURE;
+    }
+
+    memset(&model, 0, sizeof model);
+    memset(&file, 0, sizeof file);
+    memset(&map, 0, sizeof map);
+    map.target = NO_COLUMN;
+    st = dlfs_model_load(&model, a.model_file, DLFS_MODEL_ANY);
+    if (st)
+        return model_load_error(st, a.model_file);
+    /* Not saved in the file; the products of the two backends differ in the
+     * last bits, so bit-identical predictions need the training's backend. */
+    model.linreg.backend = backend;
+    model.nn.backend = backend;
+
+    rc = read_csv(a.data, NULL, DLFS_CSV_NO_TARGET, &file);
+    if (!rc)
+        rc = map_columns(&a, &model, &file, &map);
+    if (!rc) {
+        st = gather_columns(&file, &map, model.k, &X, &y);
+        if (!st) st = dlfs_matrix_alloc(&P, X.rows, model.m);
+        if (!st) st = dlfs_model_predict(&model, &X, &P);
+        if (!st && map.target != NO_COLUMN && model.m == 1) {
+            st = dlfs_metrics_compute(&P, &y, &metrics);
+            scores = &metrics;
+        }
+        if (st)
+            rc = fail(st, "predicting");
+    }
+    if (!rc)
+        rc = emit_predictions(&a, &P, map.target_name);
+    if (!rc) {
+        if (a.json)
+            print_predict_json(&a, &model, &file, &map, scores);
+        else if (!a.quiet)
+            print_predict_summary(a.output ? stdout : stderr, &a, &model, &file, &map, scores);
+    }
+    dlfs_matrix_free(&X);
+    dlfs_matrix_free(&y);
+    dlfs_matrix_free(&P);
+    free(map.feature);
+    dlfs_dataset_free(&file);
+    dlfs_model_free(&model);
     return rc;
 }
 
@@ -761,7 +1251,9 @@ static const struct command {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    { "train", cmd_train, "train one model on a CSV file and score it on held-out rows" },
+    { "train", cmd_train, "train one model on a CSV file and score it on held-out rows;\n"
+                          "             --save MODEL writes it to a file" },
+    { "predict", cmd_predict, "predict with a saved model, one value per row of a CSV file" },
     { "run", cmd_run, "the chapter: OLS, linear regression and the network on the Boston\n"
                       "             data, beside the book's figures" },
 };
@@ -802,6 +1294,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(name, commands[i].name) == 0)
             return commands[i].run(argc - 2, argv + 2);
-    return cli_error(CLI_EXIT_USAGE, "unknown command '%s' (commands: train, run; see --help)",
+    return cli_error(CLI_EXIT_USAGE, "unknown command '%s' (commands: train, predict, run; "
+                     "see --help)",
                      name);
 }

@@ -2,8 +2,9 @@
  *
  * The CSV reader reads the whole file into one buffer and parses it in place:
  * no allocation per field or per row. Values go straight into two arrays, X
- * (n x k, the non-target columns in file order) and y (n x 1), grown
- * geometrically and handed over as the dataset's matrices.
+ * (n x k, the non-target columns in file order) and y (n x 1; none with
+ * DLFS_CSV_NO_TARGET), grown geometrically and handed over as the dataset's
+ * matrices.
  *
  * Numbers are decimal, with '.' as the decimal point:
  *     [+-] digits [. digits] [(e|E) [+-] digits]     (or  [+-] . digits ...)
@@ -404,13 +405,18 @@ typedef struct csv_state {
     dlfs_csv_error *err;
     csv_cursor cur;
     size_t ncol;           /* fields per row */
-    size_t target;         /* 0-based column of y */
+    size_t target;         /* 0-based column of y; NO_COLUMN without a target */
+    size_t k;              /* feature columns: ncol - 1, or ncol without a target */
     csv_field *header;     /* ncol fields */
-    double *xs;            /* rows_cap x (ncol - 1) */
-    double *ys;            /* rows_cap */
+    double *xs;            /* rows_cap x k */
+    double *ys;            /* rows_cap; NULL without a target */
     size_t rows, rows_cap;
     num_scratch scratch;
 } csv_state;
+
+/* The target index of a file without one: equal to no column index and
+ * greater than all, so `j == target` never holds and `j - (j > target)` is j. */
+#define NO_COLUMN SIZE_MAX
 
 static dlfs_status parse_header(csv_state *st, const char *target, size_t target_index)
 {
@@ -455,6 +461,10 @@ static dlfs_status parse_header(csv_state *st, const char *target, size_t target
             return csv_fail(st->err, st->fn, DLFS_ENOTFOUND, header_line, 0,
                             "no column named \"%.60s\" in the header", target);
         st->target = j;
+    } else if (target_index == DLFS_CSV_NO_TARGET) {
+        st->target = NO_COLUMN;
+        st->k = st->ncol;
+        return DLFS_OK;
     } else if (target_index == (size_t)-1) {
         st->target = st->ncol - 1;
     } else if (target_index >= st->ncol) {
@@ -467,6 +477,7 @@ static dlfs_status parse_header(csv_state *st, const char *target, size_t target
     if (st->ncol < 2)
         return csv_fail(st->err, st->fn, DLFS_EEMPTY, header_line, 0,
                         "only the target column: no feature columns");
+    st->k = st->ncol - 1;
     return DLFS_OK;
 }
 
@@ -474,7 +485,7 @@ static dlfs_status parse_header(csv_state *st, const char *target, size_t target
  * per row read so far, and is at least 1.5 times the old one. */
 static dlfs_status grow_rows(csv_state *st, const char *data_start)
 {
-    size_t k = st->ncol - 1, cap = st->rows_cap, want, bytes;
+    size_t k = st->k, cap = st->rows_cap, want, bytes;
     if (cap == 0) {
         want = 64;
     } else {
@@ -496,10 +507,13 @@ static dlfs_status grow_rows(csv_state *st, const char *data_start)
     if (!nx)
         return csv_fail(st->err, st->fn, DLFS_ENOMEM, 0, 0, "out of memory at row %zu", st->rows);
     st->xs = nx;
-    double *ny = realloc(st->ys, want * sizeof(double));  /* want * k did not overflow */
-    if (!ny)
-        return csv_fail(st->err, st->fn, DLFS_ENOMEM, 0, 0, "out of memory at row %zu", st->rows);
-    st->ys = ny;
+    if (st->target != NO_COLUMN) {
+        double *ny = realloc(st->ys, want * sizeof(double));  /* want * k did not overflow */
+        if (!ny)
+            return csv_fail(st->err, st->fn, DLFS_ENOMEM, 0, 0, "out of memory at row %zu",
+                            st->rows);
+        st->ys = ny;
+    }
     st->rows_cap = want;
     return DLFS_OK;
 }
@@ -508,7 +522,7 @@ static dlfs_status parse_rows(csv_state *st)
 {
     csv_cursor *c = &st->cur;
     const char *data_start = c->p;
-    size_t k = st->ncol - 1;
+    size_t k = st->k;
     while (csv_skip_blank_lines(c)) {
         if (st->rows == st->rows_cap) {
             dlfs_status s = grow_rows(st, data_start);
@@ -604,10 +618,11 @@ static dlfs_status csv_parse(const char *fn, const char *text, size_t len, const
     if ((s = parse_header(&st, target, target_index)) || (s = parse_rows(&st)))
         goto fail;
 
-    k = st.ncol - 1;
+    k = st.k;
     names = calloc(k, sizeof *names);
-    tname = field_string(&st.header[st.target]);
-    if (!names || !tname) {
+    if (st.target != NO_COLUMN)
+        tname = field_string(&st.header[st.target]);
+    if (!names || (st.target != NO_COLUMN && !tname)) {
         s = csv_fail(err, fn, DLFS_ENOMEM, 0, 0, "out of memory for the column names");
         goto fail;
     }
@@ -622,7 +637,7 @@ static dlfs_status csv_parse(const char *fn, const char *text, size_t len, const
     /* Give back the unused tail of the estimate; keep the block if that fails. */
     if (st.rows < st.rows_cap) {
         double *nx = realloc(st.xs, st.rows * k * sizeof(double));
-        double *ny = realloc(st.ys, st.rows * sizeof(double));
+        double *ny = st.ys ? realloc(st.ys, st.rows * sizeof(double)) : NULL;
         if (nx)
             st.xs = nx;
         if (ny)
@@ -631,7 +646,10 @@ static dlfs_status csv_parse(const char *fn, const char *text, size_t len, const
     free(st.header);
     free(st.scratch.big);
     out->X = dlfs_matrix_view(st.xs, st.rows, k, k);
-    out->y = dlfs_matrix_view(st.ys, st.rows, 1, 1);
+    if (st.target != NO_COLUMN)
+        out->y = dlfs_matrix_view(st.ys, st.rows, 1, 1);
+    else
+        out->y = dlfs_matrix_view(NULL, st.rows, 0, 0);
     out->feature_names = names;
     out->target_name = tname;
     return DLFS_OK;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/test_cli.sh - the dlfs program end to end: exit statuses, error
-# messages, the JSON line, the bundled data.
+# messages, the JSON line, the bundled data, model files and predictions.
 #
 #     sh tests/test_cli.sh BUILD/examples/dlfs SOURCE/data
 #
@@ -194,6 +194,172 @@ mkdir "$tmp/datadir" && cp "$BOSTON" "$tmp/datadir/"
 export DLFS_DATA_DIR="$tmp/datadir"
 expect "\$DLFS_DATA_DIR comes first" 0 "$tmp/datadir" train --model ols --quiet --json
 unset DLFS_DATA_DIR
+
+# ---- model files: train --save, dlfs predict -----------------------------------
+
+# Three rows in four to train on, every fourth to test on: both commands then
+# see the very same test rows, so the scores must agree to every digit.
+awk 'NR == 1 || NR % 4 != 0' "$BOSTON" >"$tmp/fit.csv"
+awk 'NR == 1 || NR % 4 == 0' "$BOSTON" >"$tmp/hold.csv"
+n_hold=$(($(wc -l <"$tmp/hold.csv") - 1))
+
+expect "predict --help" 0 "--model-file" predict --help
+expect "train --help lists --save" 0 "--save" train --help
+expect "predict without --model-file" 2 "--model-file" predict --data "$tmp/hold.csv"
+expect "predict without --data" 2 "--data" predict --model-file "$tmp/none.dlfs"
+
+# round_trip MODEL ARGS...: trains MODEL on fit.csv, scored on hold.csv, saves
+# it, predicts hold.csv from the file; MAE, RMSE and R^2 (printed with 17
+# significant digits) must be the same.
+round_trip() {
+    model=$1
+    shift
+    rm -f "$tmp/$model.dlfs"
+    expect "train $model --save" 0 "" train --model "$model" --data "$tmp/fit.csv" \
+        --test "$tmp/hold.csv" --save "$tmp/$model.dlfs" --json "$@"
+    mae=$(json_field test_mae) rmse=$(json_field test_rmse) r2=$(json_field test_r2)
+    [ -s "$tmp/$model.dlfs" ] && [ "$(json_field model_file)" = "\"$tmp/$model.dlfs\"" ] &&
+        pass "$model: model file written and named in the JSON" ||
+        fail "$model: model file written and named in the JSON"
+    expect "predict with the $model file" 0 "" predict --model-file "$tmp/$model.dlfs" \
+        --data "$tmp/hold.csv" --json
+    expect_json "predict JSON keys ($model)" rows features model mae rmse r2
+    if [ -n "$rmse" ] && [ "$(json_field rmse)" = "$rmse" ] && [ "$(json_field mae)" = "$mae" ] &&
+        [ "$(json_field r2)" = "$r2" ]; then
+        pass "$model: loaded model scores bit-identically (RMSE $rmse)"
+    else
+        fail "$model: loaded model scores bit-identically (train RMSE $rmse, predict $(json_field rmse))"
+    fi
+    [ "$(json_field rows)" = "$n_hold" ] && [ "$(json_field features)" = 13 ] &&
+        pass "$model: predict JSON counts $n_hold rows, 13 features" ||
+        fail "$model: predict JSON counts $n_hold rows, 13 features"
+}
+round_trip linreg --iterations 300
+[ "$(json_field model)" = '"linreg"' ] && pass "linreg file holds a linreg" || fail "linreg file holds a linreg"
+round_trip nn --iterations 200
+[ "$(json_field model)" = '"nn"' ] && [ "$(json_field hidden)" = 13 ] &&
+    pass "nn file holds a network with 13 hidden units" || fail "nn file holds a network with 13 hidden units"
+round_trip ols
+[ "$(json_field model)" = '"linreg"' ] && pass "ols coefficients saved as a linreg" ||
+    fail "ols coefficients saved as a linreg"
+round_trip linreg --iterations 100 --lr 0.000001 --no-standardize
+[ "$(json_field standardized)" = false ] && pass "a model without standardisation says so" ||
+    fail "a model without standardisation says so"
+
+# The backend is not in the file: predict is told which one training used.
+expect "train nn --backend naive --save" 0 "" train --model nn --iterations 200 --backend naive \
+    --data "$tmp/fit.csv" --test "$tmp/hold.csv" --save "$tmp/naive.dlfs" --json
+rmse=$(json_field test_rmse)
+expect "predict --backend naive" 0 "" predict --model-file "$tmp/naive.dlfs" --data "$tmp/hold.csv" \
+    --backend naive --json
+[ -n "$rmse" ] && [ "$(json_field rmse)" = "$rmse" ] &&
+    pass "naive backend: loaded model scores bit-identically (RMSE $rmse)" ||
+    fail "naive backend: loaded model scores bit-identically (train $rmse, predict $(json_field rmse))"
+expect "predict: unknown backend" 2 "cuda" predict --model-file "$tmp/naive.dlfs" \
+    --data "$tmp/hold.csv" --backend cuda
+
+expect "train --save: the summary says where" 0 "saved       $tmp/nn.dlfs" train --model nn \
+    --iterations 200 --data "$tmp/fit.csv" --test "$tmp/hold.csv" --save "$tmp/nn.dlfs"
+
+# Predictions: a header and one line per row, the same on stdout and in a file.
+expect "predict --output" 0 "RMSE" predict --model-file "$tmp/nn.dlfs" --data "$tmp/hold.csv" \
+    --output "$tmp/pred.csv"
+[ "$(wc -l <"$tmp/pred.csv")" -eq $((n_hold + 1)) ] && [ "$(head -n 1 "$tmp/pred.csv")" = medv_predicted ] &&
+    pass "--output: header medv_predicted and $n_hold rows" ||
+    fail "--output: header medv_predicted and $n_hold rows"
+ls "$tmp"/pred.csv.* >/dev/null 2>&1 && fail "--output leaves no temporary file" ||
+    pass "--output leaves no temporary file"
+"$DLFS" predict --model-file "$tmp/nn.dlfs" --data "$tmp/hold.csv" --quiet >"$tmp/pred_stdout.csv" 2>"$tmp/err"
+[ $? -eq 0 ] && [ ! -s "$tmp/err" ] && cmp -s "$tmp/pred.csv" "$tmp/pred_stdout.csv" &&
+    pass "predictions on stdout without --output, the same as in the file" ||
+    fail "predictions on stdout without --output, the same as in the file"
+awk -F, 'NR > 1 && $1 !~ /^-?[0-9.]+(e[-+][0-9]+)?$/ { bad = 1 } END { exit bad }' "$tmp/pred.csv" &&
+    pass "every prediction is a number" || fail "every prediction is a number"
+
+# Columns by name: reversed, with an extra id column, gives the same predictions.
+awk -F, '{ line = (NR == 1 ? "id" : NR - 1); for (j = NF; j >= 1; j--) line = line "," $j; print line }' \
+    "$tmp/hold.csv" >"$tmp/shuffled.csv"
+expect "predict on columns in another order" 0 "'id'" predict --model-file "$tmp/nn.dlfs" \
+    --data "$tmp/shuffled.csv" --output "$tmp/pred_shuffled.csv"
+cmp -s "$tmp/pred.csv" "$tmp/pred_shuffled.csv" && pass "columns matched by name: same predictions" ||
+    fail "columns matched by name: same predictions"
+
+# Without the target column: predictions, no scores.
+cut -d, -f1-13 "$tmp/hold.csv" >"$tmp/no_target.csv"
+expect "predict without the target column" 0 "" predict --model-file "$tmp/nn.dlfs" \
+    --data "$tmp/no_target.csv" --json
+[ "$(json_field rmse)" = null ] && [ "$(wc -l <"$tmp/out")" -eq $((n_hold + 2)) ] &&
+    pass "no target: $n_hold predictions and null scores" || fail "no target: $n_hold predictions and null scores"
+expect "predict, target found by the model's name" 0 "" predict --model-file "$tmp/nn.dlfs" \
+    --data "$tmp/hold.csv" --json --quiet
+rmse=$(json_field rmse)
+sed '1s/medv$/price/' "$tmp/hold.csv" >"$tmp/renamed.csv"
+expect "predict --target: a target of another name" 0 "" predict --model-file "$tmp/nn.dlfs" \
+    --data "$tmp/renamed.csv" --target price --json --quiet
+[ "$(json_field target)" = '"price"' ] && [ "$(json_field rmse)" = "$rmse" ] &&
+    pass "--target: scored against the column named" || fail "--target: scored against the column named"
+expect "--target that is a feature" 1 "lstat" predict --model-file "$tmp/nn.dlfs" \
+    --data "$tmp/hold.csv" --target lstat
+expect "--target not in the file" 1 "price" predict --model-file "$tmp/nn.dlfs" \
+    --data "$tmp/hold.csv" --target price
+
+cut -d, -f1-4,6- "$tmp/hold.csv" >"$tmp/no_nox.csv"
+expect "missing feature column: named" 1 "'nox'" predict --model-file "$tmp/nn.dlfs" \
+    --data "$tmp/no_nox.csv"
+expect "predict: bad CSV: line and column" 1 "bad_number.csv: line 3, column 2" predict \
+    --model-file "$tmp/nn.dlfs" --data "$tmp/bad_number.csv"
+expect "--output over the input" 2 "--output" predict --model-file "$tmp/nn.dlfs" \
+    --data "$tmp/hold.csv" --output "$tmp/hold.csv"
+expect "--output in a missing directory" 1 "$tmp/missing" predict --model-file "$tmp/nn.dlfs" \
+    --data "$tmp/hold.csv" --output "$tmp/missing/pred.csv"
+
+# Damaged model files: exit 1, one line that says what is wrong.
+size=$(wc -c <"$tmp/nn.dlfs")
+head -c $((size / 2)) "$tmp/nn.dlfs" >"$tmp/cut.dlfs"
+expect "truncated model file" 1 "truncated" predict --model-file "$tmp/cut.dlfs" --data "$tmp/hold.csv"
+head -c 20 "$tmp/nn.dlfs" >"$tmp/cut_header.dlfs"
+expect "model file cut inside the header" 1 "truncated" predict --model-file "$tmp/cut_header.dlfs" \
+    --data "$tmp/hold.csv"
+cp "$tmp/nn.dlfs" "$tmp/flipped.dlfs"
+byte=$(od -An -tu1 -j $((size / 2)) -N 1 "$tmp/flipped.dlfs" | tr -d ' ')
+printf "\\$(printf %03o $(((byte + 1) % 256)))" |
+    dd of="$tmp/flipped.dlfs" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+if cmp -s "$tmp/nn.dlfs" "$tmp/flipped.dlfs"; then fail "a byte was flipped"
+else expect "corrupted model file: checksum" 1 "checksum" predict --model-file "$tmp/flipped.dlfs" \
+    --data "$tmp/hold.csv"; fi
+grep -q corrupt "$tmp/err" && pass "corrupted model file: 'corrupt' in the message" ||
+    fail "corrupted model file: 'corrupt' in the message"
+cp "$tmp/nn.dlfs" "$tmp/version.dlfs"
+printf '\143' | dd of="$tmp/version.dlfs" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect "model file of another version" 1 "version" predict --model-file "$tmp/version.dlfs" \
+    --data "$tmp/hold.csv"
+expect "not a model file" 1 "not a" predict --model-file "$tmp/hold.csv" --data "$tmp/hold.csv"
+expect "empty model file" 1 "empty.csv" predict --model-file "$tmp/empty.csv" --data "$tmp/hold.csv"
+expect "missing model file" 1 "$tmp/none.dlfs" predict --model-file "$tmp/none.dlfs" \
+    --data "$tmp/hold.csv"
+
+# --save only after a fit that succeeded; the old file stays as it was.
+cp "$tmp/nn.dlfs" "$tmp/kept.dlfs"
+expect "diverging training with --save" 1 "diverged" train --model nn --lr 1e6 --iterations 500 \
+    --data "$tmp/fit.csv" --save "$tmp/nn.dlfs" --quiet
+cmp -s "$tmp/nn.dlfs" "$tmp/kept.dlfs" && pass "divergence: the old model file is byte-identical" ||
+    fail "divergence: the old model file is byte-identical"
+expect "--save in a missing directory" 1 "$tmp/missing" train --model ols --data "$tmp/fit.csv" \
+    --save "$tmp/missing/m.dlfs"
+expect "--save over the data" 2 "--save" train --model ols --data "$tmp/fit.csv" --save "$tmp/fit.csv"
+# A write that fails half way (file size limit): nothing replaces the old file.
+(trap '' XFSZ; ulimit -f 1; "$DLFS" train --model nn --iterations 50 --data "$tmp/fit.csv" \
+    --save "$tmp/nn.dlfs" --quiet >"$tmp/out" 2>"$tmp/err")
+[ $? -eq 1 ] && grep -q "cannot save the model" "$tmp/err" && cmp -s "$tmp/nn.dlfs" "$tmp/kept.dlfs" &&
+    ! ls "$tmp"/nn.dlfs.* >/dev/null 2>&1 &&
+    pass "failed write: exit 1, the old model file intact, no temporary file left" ||
+    fail "failed write: exit 1, the old model file intact, no temporary file left"
+(trap '' XFSZ; ulimit -f 1; "$DLFS" predict --model-file "$tmp/nn.dlfs" --data "$tmp/hold.csv" \
+    --output "$tmp/pred.csv" >"$tmp/out" 2>"$tmp/err")
+[ $? -eq 1 ] && [ "$(wc -l <"$tmp/pred.csv")" -eq $((n_hold + 1)) ] &&
+    ! ls "$tmp"/pred.csv.* >/dev/null 2>&1 &&
+    pass "failed --output write: exit 1, the old predictions intact" ||
+    fail "failed --output write: exit 1, the old predictions intact"
 
 # ---- the chapter ------------------------------------------------------------
 

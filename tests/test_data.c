@@ -165,6 +165,82 @@ static void test_parse_target_choice(void **state)
     dlfs_dataset_free(&ds);
 }
 
+/* DLFS_CSV_NO_TARGET: every column is a feature, y has n rows and no column. */
+static void test_parse_no_target(void **state)
+{
+    (void)state;
+    dlfs_dataset ds;
+    dlfs_csv_error err;
+
+    assert_int_equal(parse("p,q,r\n1,2,3\n4,5,6.5\n", NULL, DLFS_CSV_NO_TARGET, &ds, NULL),
+                     DLFS_OK);
+    assert_int_equal(ds.X.rows, 2);
+    assert_int_equal(ds.X.cols, 3);
+    assert_int_equal(ds.X.ld, 3);
+    assert_true(X_at(&ds, 0, 0) == 1.0 && X_at(&ds, 0, 2) == 3.0 && X_at(&ds, 1, 2) == 6.5);
+    assert_string_equal(ds.feature_names[0], "p");
+    assert_string_equal(ds.feature_names[1], "q");
+    assert_string_equal(ds.feature_names[2], "r");
+    assert_null(ds.target_name);
+    assert_null(ds.y.data);
+    assert_int_equal(ds.y.rows, 2);
+    assert_int_equal(ds.y.cols, 0);
+    dlfs_dataset_free(&ds);
+    assert_dataset_empty(&ds);
+
+    /* One column is enough without a target (with one it is refused). */
+    assert_int_equal(parse("x\n1\n2\n3\n", NULL, DLFS_CSV_NO_TARGET, &ds, NULL), DLFS_OK);
+    assert_int_equal(ds.X.rows, 3);
+    assert_int_equal(ds.X.cols, 1);
+    assert_true(X_at(&ds, 2, 0) == 3.0);
+    assert_string_equal(ds.feature_names[0], "x");
+    dlfs_dataset_free(&ds);
+    assert_int_equal(parse("x\n1\n", NULL, (size_t)-1, &ds, NULL), DLFS_EEMPTY);
+
+    /* Many rows: the row arrays grow without a y to grow beside them. */
+    {
+        size_t n = 5000, len = 0;
+        char *text = malloc(16 * n + 16);
+        assert_non_null(text);
+        len += (size_t)sprintf(text, "a,b\n");
+        for (size_t i = 0; i < n; i++)
+            len += (size_t)sprintf(text + len, "%zu,-%zu\n", i, i);
+        assert_int_equal(dlfs_csv_parse(text, len, NULL, DLFS_CSV_NO_TARGET, &ds, NULL), DLFS_OK);
+        assert_int_equal(ds.X.rows, n);
+        assert_int_equal(ds.y.rows, n);
+        assert_null(ds.y.data);
+        assert_true(X_at(&ds, n - 1, 0) == (double)(n - 1) && X_at(&ds, n - 1, 1) == -(double)(n - 1));
+        dlfs_dataset_free(&ds);
+        free(text);
+    }
+
+    /* Errors still say where, counting every column. */
+    assert_int_equal(parse("a,b\n1,2\n3\n", NULL, DLFS_CSV_NO_TARGET, &ds, &err), DLFS_EPARSE);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.column, 2);
+    assert_dataset_empty(&ds);
+    assert_int_equal(parse("a,b\n1,x\n", NULL, DLFS_CSV_NO_TARGET, &ds, &err), DLFS_EPARSE);
+    assert_int_equal(err.column, 2);
+    assert_dataset_empty(&ds);
+
+    /* A target name wins over the sentinel. */
+    assert_int_equal(parse("a,b\n1,2\n", "a", DLFS_CSV_NO_TARGET, &ds, NULL), DLFS_OK);
+    assert_string_equal(ds.target_name, "a");
+    assert_int_equal(ds.X.cols, 1);
+    assert_true(y_at(&ds, 0) == 1.0);
+    dlfs_dataset_free(&ds);
+
+    /* The file reader takes it too. */
+    char path[64];
+    write_temp(path, "u,v\n7,8\n", 8);
+    assert_int_equal(dlfs_csv_read(path, NULL, DLFS_CSV_NO_TARGET, &ds, NULL), DLFS_OK);
+    assert_int_equal(ds.X.cols, 2);
+    assert_true(X_at(&ds, 0, 1) == 8.0);
+    assert_null(ds.target_name);
+    dlfs_dataset_free(&ds);
+    unlink(path);
+}
+
 /* The text need not be NUL-terminated: only len bytes are read. */
 static void test_parse_length_bounded(void **state)
 {
@@ -827,6 +903,7 @@ int main(void)
         cmocka_unit_test(test_parse_simple),
         cmocka_unit_test(test_parse_messy),
         cmocka_unit_test(test_parse_target_choice),
+        cmocka_unit_test(test_parse_no_target),
         cmocka_unit_test(test_parse_length_bounded),
         cmocka_unit_test(test_parse_number_forms),
         cmocka_unit_test(test_parse_matches_strtod),

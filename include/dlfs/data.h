@@ -12,12 +12,12 @@
 extern "C" {
 #endif
 
-/* A table of numeric features and one target column, owned. */
+/* A table of numeric features and one target column (or none), owned. */
 typedef struct dlfs_dataset {
     dlfs_matrix X;           /* n x k features, owned */
-    dlfs_matrix y;           /* n x 1 target, owned */
+    dlfs_matrix y;           /* n x 1 target, owned; n x 0, data NULL, without one */
     char **feature_names;    /* k names, owned */
-    char *target_name;       /* owned */
+    char *target_name;       /* owned; NULL without a target */
 } dlfs_dataset;
 
 /* Where a CSV file went wrong: line is the 1-based line of the file, column
@@ -29,6 +29,10 @@ typedef struct dlfs_csv_error {
     char message[200];
 } dlfs_csv_error;
 
+/* target_index for dlfs_csv_read() and dlfs_csv_parse() (with target NULL):
+ * the file has no target column. */
+#define DLFS_CSV_NO_TARGET ((size_t)-2)
+
 /* Reads a CSV file: a header row of column names, then rows of numbers, all
  * the same length. Fields may be quoted ("1.5", with "" for a quote inside);
  * lines may end in LF or CRLF; a final newline is optional; blank lines are
@@ -37,7 +41,10 @@ typedef struct dlfs_csv_error {
  * (the library never calls setlocale; under a locale whose decimal point is
  * not '.', a field that needs strtod is rejected with DLFS_EPARSE, never misread).
  * The target is the column named `target` or, when target is NULL, the column
- * with 0-based index `target_index` (use (size_t)-1 for the last column).
+ * with 0-based index `target_index` (use (size_t)-1 for the last column), or
+ * none with DLFS_CSV_NO_TARGET: then every column is a feature (k may be 1),
+ * out->y has n rows, 0 columns and NULL data, and out->target_name is NULL
+ * (rows to predict on, which may or may not hold a target).
  * Errors (err, when given, says where): DLFS_ENULL, DLFS_EIO, DLFS_EEMPTY (no
  * header, or no data rows), DLFS_EPARSE (malformed number, ragged row,
  * unterminated quote), DLFS_ENONFINITE (nan or inf field), DLFS_ENOTFOUND (no
