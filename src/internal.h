@@ -37,6 +37,11 @@ static inline int dlfs__add(size_t a, size_t b, size_t *out)
     return !__builtin_add_overflow(a, b, out);
 }
 
+/* The checks every model function makes of a model argument of either kind:
+ * present, allocated, and with a known backend. */
+dlfs_status dlfs__check_model(int present, const double *params, dlfs_backend backend,
+                              const char *fn, const char *name);
+
 /* Allocates n doubles (n * sizeof(double) checked for overflow). NULL on
  * failure; the caller reports DLFS_ENOMEM or DLFS_EOVERFLOW via dlfs__fail. */
 dlfs_status dlfs__alloc_doubles(size_t n, double **out, const char *fn);

@@ -41,13 +41,8 @@ void dlfs_linreg_free(dlfs_linreg *model)
 
 static dlfs_status check_model(const dlfs_linreg *model, const char *fn, const char *name)
 {
-    if (!model)
-        return dlfs__fail(DLFS_ENULL, "%s: %s is NULL", fn, name);
-    if (!model->params)
-        return dlfs__fail(DLFS_ENULL, "%s: %s is not allocated", fn, name);
-    if (model->backend != DLFS_BACKEND_BLAS && model->backend != DLFS_BACKEND_NAIVE)
-        return dlfs__fail(DLFS_EINVAL, "%s: %s has unknown backend %d", fn, name, (int)model->backend);
-    return DLFS_OK;
+    return dlfs__check_model(model != NULL, model ? model->params : NULL,
+                             model ? model->backend : DLFS_BACKEND_BLAS, fn, name);
 }
 
 static dlfs_status check_same_shape(const dlfs_linreg *a, const dlfs_linreg *b, const char *fn,

@@ -62,3 +62,15 @@ dlfs_status dlfs__alloc_doubles(size_t n, double **out, const char *fn)
         return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate %zu bytes", fn, bytes);
     return DLFS_OK;
 }
+
+dlfs_status dlfs__check_model(int present, const double *params, dlfs_backend backend,
+                              const char *fn, const char *name)
+{
+    if (!present)
+        return dlfs__fail(DLFS_ENULL, "%s: %s is NULL", fn, name);
+    if (!params)
+        return dlfs__fail(DLFS_ENULL, "%s: %s is not allocated", fn, name);
+    if (backend != DLFS_BACKEND_BLAS && backend != DLFS_BACKEND_NAIVE)
+        return dlfs__fail(DLFS_EINVAL, "%s: %s has unknown backend %d", fn, name, (int)backend);
+    return DLFS_OK;
+}
