@@ -461,31 +461,25 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 }
 
 /* Makes the rename durable: fsync the directory holding path. Best effort:
- * the new file is complete either way, and some file systems refuse it. */
-static void sync_parent_dir(const char *path)
+ * the new file is complete either way, and some file systems refuse it.
+ * The directory's name is built in dir, which has room for strlen(path) + 2
+ * bytes (the temporary file's name, no longer needed), so that this step
+ * cannot be skipped for want of memory. */
+static void sync_parent_dir(const char *path, char *dir)
 {
     const char *slash = strrchr(path, '/');
-    char *dir;
     if (!slash) {
-        dir = malloc(2);
-        if (dir)
-            strcpy(dir, ".");
+        strcpy(dir, ".");
     } else {
         const size_t n = slash == path ? 1 : (size_t)(slash - path);
-        dir = malloc(n + 1);
-        if (dir) {
-            memcpy(dir, path, n);
-            dir[n] = '\0';
-        }
+        memcpy(dir, path, n);
+        dir[n] = '\0';
     }
-    if (!dir)
-        return;
     const int fd = open(dir, O_RDONLY);
     if (fd >= 0) {
         (void)fsync(fd);
         close(fd);
     }
-    free(dir);
 }
 
 dlfs_status dlfs_model_save(const dlfs_model *model, const char *path)
@@ -549,7 +543,7 @@ dlfs_status dlfs_model_save(const dlfs_model *model, const char *path)
         st = dlfs__fail(DLFS_EIO, "%s: cannot %s %s (saving %s): %s",
                         fn, step, tmp, path, strerror(err));
     } else {
-        sync_parent_dir(path);
+        sync_parent_dir(path, tmp);
     }
     free(tmp);
     free(buf);
@@ -771,7 +765,9 @@ dlfs_status dlfs_model_load(dlfs_model *out, const char *path, dlfs_model_kind e
     }
     FILE *f = fdopen(fd, "rb");
     if (!f) {
-        st = dlfs__fail(DLFS_EIO, "%s: cannot read %s: %s", fn, path, strerror(errno));
+        /* ENOMEM: stdio could not allocate the stream; the file is not at fault. */
+        st = dlfs__fail(errno == ENOMEM ? DLFS_ENOMEM : DLFS_EIO, "%s: cannot read %s: %s",
+                        fn, path, strerror(errno));
         close(fd);
         return st;
     }
