@@ -21,8 +21,13 @@
  * standardisation, the feature names and the target name; OLS coefficients
  * are saved as a linear regression. `dlfs predict` hands raw rows to
  * dlfs_model_predict(), which standardises them with the saved parameters
- * exactly as training standardised its test rows, so a loaded model scores
- * those rows bit for bit as the model did before it was saved.
+ * exactly as training standardised its test rows, in the blocks of rows
+ * training scored them in, so a loaded model scores those rows bit for bit
+ * as the model did before it was saved.
+ *
+ * Memory: the rows are read once and split in place (the training and test
+ * sets are views of them), and scoring predicts a block of rows at a time, so
+ * `dlfs train` holds the data, the model, one batch and a few MB besides.
  */
 #include <dlfs/dlfs.h>
 
@@ -129,9 +134,13 @@ struct data_source {
     int standardize;
 };
 
-/* The rows a model is fitted and scored on. All owned. */
+/* The rows a model is fitted and scored on. The four matrices are views,
+ * never copies: with a split, of file's rows, reordered in place so that the
+ * training rows come first; with a test file, of file's and test_file's
+ * rows. The datasets own the memory; the views are not freed. */
 struct prepared {
-    dlfs_dataset file;                  /* as read: names, all rows */
+    dlfs_dataset file;                  /* as read (rows reordered by the split) */
+    dlfs_dataset test_file;             /* the --test rows; empty without --test */
     dlfs_matrix X_train, y_train;       /* n_train x k, n_train x 1 */
     dlfs_matrix X_test, y_test;         /* n_test x k, n_test x 1 */
     dlfs_standardizer scaler;           /* fitted on X_train; k == 0 when off */
@@ -140,19 +149,9 @@ struct prepared {
 static void prepared_free(struct prepared *d)
 {
     dlfs_dataset_free(&d->file);
-    dlfs_matrix_free(&d->X_train);
-    dlfs_matrix_free(&d->y_train);
-    dlfs_matrix_free(&d->X_test);
-    dlfs_matrix_free(&d->y_test);
+    dlfs_dataset_free(&d->test_file);
     dlfs_standardizer_free(&d->scaler);
-}
-
-static dlfs_status copy_matrix(dlfs_matrix *dst, const dlfs_matrix *src)
-{
-    dlfs_status st = dlfs_matrix_alloc(dst, src->rows, src->cols);
-    if (st == DLFS_OK)
-        st = dlfs_matrix_copy(dst, src);
-    return st;
+    memset(d, 0, sizeof *d);
 }
 
 /* The test file must have the training file's features, in the same order. */
@@ -184,26 +183,26 @@ static int prepare_data(const struct data_source *src, struct prepared *d)
         return rc;
 
     if (src->test_path) {
-        dlfs_dataset test;
-        memset(&test, 0, sizeof test);
         /* The test file's target is the column the training file used. */
-        rc = read_csv(src->test_path, d->file.target_name, 0, &test);
+        rc = read_csv(src->test_path, d->file.target_name, 0, &d->test_file);
         if (!rc)
-            rc = check_same_features(src, &d->file, &test);
-        if (!rc) {
-            st = copy_matrix(&d->X_train, &d->file.X);
-            if (!st) st = copy_matrix(&d->y_train, &d->file.y);
-            if (!st) st = copy_matrix(&d->X_test, &test.X);
-            if (!st) st = copy_matrix(&d->y_test, &test.y);
-            if (st)
-                rc = fail(st, "copying the data");
-        }
-        dlfs_dataset_free(&test);
+            rc = check_same_features(src, &d->file, &d->test_file);
         if (rc)
             return rc;
+        d->X_train = d->file.X;
+        d->y_train = d->file.y;
+        d->X_test = d->test_file.X;
+        d->y_test = d->test_file.y;
     } else {
-        st = dlfs_split(&d->file.X, &d->file.y, src->test_fraction, src->split_seed,
-                        &d->X_train, &d->y_train, &d->X_test, &d->y_test);
+        /* The rows dlfs_split() would copy out, moved in place instead: the
+         * training rows first, then the test rows, each in file order. */
+        dlfs_matrix *X = &d->file.X, *y = &d->file.y;
+        size_t n = X->rows, n_train;
+        st = dlfs_split_in_place(X, y, src->test_fraction, src->split_seed, &n_train);
+        if (!st) st = dlfs_matrix_block(X, 0, 0, n_train, X->cols, &d->X_train);
+        if (!st) st = dlfs_matrix_block(y, 0, 0, n_train, y->cols, &d->y_train);
+        if (!st) st = dlfs_matrix_block(X, n_train, 0, n - n_train, X->cols, &d->X_test);
+        if (!st) st = dlfs_matrix_block(y, n_train, 0, n - n_train, y->cols, &d->y_test);
         if (st)
             return fail(st, "splitting the rows into training and test sets");
     }
@@ -271,12 +270,78 @@ struct score {
     dlfs_metrics test;
 };
 
-/* P = the model's predictions for X (n x k); P is n x 1, the caller's. */
+/* Scoring predicts a block of rows at a time, as many as this many bytes of
+ * activations hold (10082 rows for 13 hidden units): the network's hidden
+ * layer for all the rows at once (n x h) would cost about as much as the data.
+ * The BLAS may round a row's product differently in a call of another size,
+ * so `dlfs predict` scores in the same blocks: a saved model then scores a
+ * file bit for bit as training scored it. */
+#define SCORE_BLOCK_BYTES ((size_t)1 << 20)
+
+/* Rows per block, for a model with `width` activations per row (the hidden
+ * units of a network, 1 for a linear model). */
+static size_t score_block_rows(size_t width)
+{
+    size_t rows = SCORE_BLOCK_BYTES / (width * sizeof(double));
+    return rows ? rows : 1;
+}
+
+static size_t fitted_block_rows(const struct fitted *f)
+{
+    return score_block_rows(f->kind == MODEL_NN ? f->nn.h : 1);
+}
+
+/* Rows [prow, prow + count) of P (n x 1) = the model's predictions for rows
+ * [row, row + count) of X. */
+static dlfs_status predict_block(const struct fitted *f, const dlfs_matrix *X, size_t row,
+                                 size_t count, dlfs_matrix *P, size_t prow)
+{
+    dlfs_matrix Xb, Pb;
+    dlfs_status st = dlfs_matrix_block(X, row, 0, count, X->cols, &Xb);
+
+    if (!st) st = dlfs_matrix_block(P, prow, 0, count, P->cols, &Pb);
+    if (st)
+        return st;
+    if (f->kind == MODEL_NN)
+        return dlfs_nn_predict(&f->nn, &Xb, &Pb);
+    return dlfs_linreg_predict(&f->linreg, &Xb, &Pb);
+}
+
+/* P (n x 1, the caller's) = the model's predictions for X (n x k). */
 static dlfs_status predict_rows(const struct fitted *f, const dlfs_matrix *X, dlfs_matrix *P)
 {
-    if (f->kind == MODEL_NN)
-        return dlfs_nn_predict(&f->nn, X, P);
-    return dlfs_linreg_predict(&f->linreg, X, P);
+    size_t block = fitted_block_rows(f);
+    dlfs_status st = DLFS_OK;
+
+    for (size_t row = 0; row < X->rows && !st; row += block)
+        st = predict_block(f, X, row, X->rows - row < block ? X->rows - row : block, P, row);
+    return st;
+}
+
+/* *mse = mean of (P - y)^2 over the rows of X (n x k) and y (n x 1), P the
+ * model's predictions, made a block at a time into one block of scratch. */
+static dlfs_status mean_squared_error(const struct fitted *f, const dlfs_matrix *X,
+                                      const dlfs_matrix *y, double *mse)
+{
+    size_t block = fitted_block_rows(f);
+    dlfs_matrix P = { 0, 0, 0, NULL };
+    double sum = 0;
+    dlfs_status st;
+
+    if (block > X->rows)
+        block = X->rows;
+    st = dlfs_matrix_alloc(&P, block, 1);
+    for (size_t row = 0; row < X->rows && !st; row += block) {
+        size_t count = X->rows - row < block ? X->rows - row : block;
+        st = predict_block(f, X, row, count, &P, 0);
+        for (size_t i = 0; i < count && !st; i++) {
+            double e = P.data[i * P.ld] - y->data[(row + i) * y->ld];
+            sum += e * e;
+        }
+    }
+    dlfs_matrix_free(&P);
+    *mse = sum / (double)y->rows;
+    return st;
 }
 
 static int fit(const struct fit_plan *plan, const struct prepared *d, struct fitted *f,
@@ -346,30 +411,15 @@ static int fit(const struct fit_plan *plan, const struct prepared *d, struct fit
     return CLI_EXIT_OK;
 }
 
-/* Mean of (P - y)^2 over the rows of two n x 1 matrices. */
-static double mean_squared_error(const dlfs_matrix *P, const dlfs_matrix *y)
-{
-    double sum = 0;
-    for (size_t i = 0; i < y->rows; i++) {
-        double e = P->data[i * P->ld] - y->data[i * y->ld];
-        sum += e * e;
-    }
-    return sum / (double)y->rows;
-}
-
 static int evaluate(const struct fitted *f, const struct prepared *d, struct score *sc)
 {
-    dlfs_matrix P_train = { 0, 0, 0, NULL }, P_test = { 0, 0, 0, NULL };
+    dlfs_matrix P_test = { 0, 0, 0, NULL };
     dlfs_status st;
 
-    st = dlfs_matrix_alloc(&P_train, d->X_train.rows, 1);
-    if (!st) st = dlfs_matrix_alloc(&P_test, d->X_test.rows, 1);
-    if (!st) st = predict_rows(f, &d->X_train, &P_train);
+    st = dlfs_matrix_alloc(&P_test, d->X_test.rows, 1);
+    if (!st) st = mean_squared_error(f, &d->X_train, &d->y_train, &sc->train_loss);
     if (!st) st = predict_rows(f, &d->X_test, &P_test);
     if (!st) st = dlfs_metrics_compute(&P_test, &d->y_test, &sc->test);
-    if (!st)
-        sc->train_loss = mean_squared_error(&P_train, &d->y_train);
-    dlfs_matrix_free(&P_train);
     dlfs_matrix_free(&P_test);
     return st ? fail(st, "scoring the model") : CLI_EXIT_OK;
 }
@@ -1003,6 +1053,24 @@ static dlfs_status gather_columns(const dlfs_dataset *file, const struct column_
     return DLFS_OK;
 }
 
+/* P (n x m) = the model's predictions for the raw rows X (n x k), in the
+ * blocks training scores in (see SCORE_BLOCK_BYTES). */
+static dlfs_status model_predict_rows(const dlfs_model *model, const dlfs_matrix *X,
+                                      dlfs_matrix *P)
+{
+    size_t block = score_block_rows(model->kind == DLFS_MODEL_NN ? model->h : 1);
+    dlfs_status st = DLFS_OK;
+
+    for (size_t row = 0; row < X->rows && !st; row += block) {
+        size_t count = X->rows - row < block ? X->rows - row : block;
+        dlfs_matrix Xb, Pb;
+        st = dlfs_matrix_block(X, row, 0, count, X->cols, &Xb);
+        if (!st) st = dlfs_matrix_block(P, row, 0, count, P->cols, &Pb);
+        if (!st) st = dlfs_model_predict(model, &Xb, &Pb);
+    }
+    return st;
+}
+
 /* The predictions to --output (whole or not at all) or to stdout. */
 static int emit_predictions(const struct predict_args *a, const dlfs_matrix *P,
                             const char *target_name)
@@ -1079,7 +1147,7 @@ static int cmd_predict(int argc, char **argv)
     if (!rc) {
         st = gather_columns(&file, &map, model.k, &X, &y);
         if (!st) st = dlfs_matrix_alloc(&P, X.rows, model.m);
-        if (!st) st = dlfs_model_predict(&model, &X, &P);
+        if (!st) st = model_predict_rows(&model, &X, &P);
         if (!st && map.target != NO_COLUMN && model.m == 1) {
             st = dlfs_metrics_compute(&P, &y, &metrics);
             scores = &metrics;

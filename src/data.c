@@ -1,10 +1,13 @@
 /* src/data.c - CSV loading, standardisation, train/test split and metrics.
  *
- * The CSV reader reads the whole file into one buffer and parses it in place:
- * no allocation per field or per row. Values go straight into two arrays, X
- * (n x k, the non-target columns in file order) and y (n x 1; none with
- * DLFS_CSV_NO_TARGET), grown geometrically and handed over as the dataset's
- * matrices.
+ * The CSV reader parses the whole text in place: no allocation per field or
+ * per row. Values go straight into two arrays, X (n x k, the non-target
+ * columns in file order) and y (n x 1; none with DLFS_CSV_NO_TARGET), sized
+ * from the bytes left to parse and handed over as the dataset's matrices.
+ * A regular file is not copied: it is mapped read-only, and the pages of the
+ * rows already parsed are given back every few MB, so a load holds the
+ * arrays plus a few MB of the file, not the file plus the arrays. Pipes,
+ * empty files and files that cannot be mapped are read into a buffer.
  *
  * Numbers are decimal, with '.' as the decimal point:
  *     [+-] digits [. digits] [(e|E) [+-] digits]     (or  [+-] . digits ...)
@@ -21,6 +24,9 @@
  * Error positions: line is the 1-based physical line of the file, column the
  * 1-based field number within its row.
  */
+/* madvise() and MADV_DONTNEED are not POSIX (posix_madvise's DONTNEED is a
+ * no-op in glibc); without them the mapping is simply kept whole. */
+#define _DEFAULT_SOURCE
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -29,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <dlfs/data.h>
 #include <dlfs/rng.h>
@@ -412,7 +420,16 @@ typedef struct csv_state {
     double *ys;            /* rows_cap; NULL without a target */
     size_t rows, rows_cap;
     num_scratch scratch;
+    /* When the text is a private read-only mapping (dlfs_csv_read): the
+     * address of the first page not yet given back, and the page size.
+     * release_from is 0 for text in the caller's memory. */
+    uintptr_t release_from;
+    size_t page;
 } csv_state;
+
+/* Parsed pages are given back in steps of this many bytes: one madvise()
+ * call per step, and at most this much of the file resident at a time. */
+#define CSV_RELEASE_STEP ((size_t)4 << 20)
 
 /* The target index of a file without one: equal to no column index and
  * greater than all, so `j == target` never holds and `j - (j > target)` is j. */
@@ -518,12 +535,39 @@ static dlfs_status grow_rows(csv_state *st, const char *data_start)
     return DLFS_OK;
 }
 
+/* Gives back the whole pages of a mapped file that lie between the header
+ * and the start of the current row: the text is read once, front to back,
+ * so they are not read again; without this they would stay resident until
+ * the end. (Were one read again, it would come back from the file: the
+ * mapping is private and never written.) The header's pages stay: its
+ * fields are read again at the end for the column names. */
+static void release_parsed(csv_state *st)
+{
+#ifdef MADV_DONTNEED
+    uintptr_t to = (uintptr_t)st->cur.p & ~(uintptr_t)(st->page - 1);
+    if (to > st->release_from) {
+        /* A failure only leaves the pages resident. */
+        (void)madvise((void *)st->release_from, (size_t)(to - st->release_from), MADV_DONTNEED);
+        st->release_from = to;
+    }
+#else
+    (void)st;
+#endif
+}
+
 static dlfs_status parse_rows(csv_state *st)
 {
     csv_cursor *c = &st->cur;
     const char *data_start = c->p;
     size_t k = st->k;
+    if (st->release_from) {
+        /* The first page boundary after the header (the mapping starts on one). */
+        st->release_from = ((uintptr_t)data_start + st->page - 1) & ~(uintptr_t)(st->page - 1);
+    }
     while (csv_skip_blank_lines(c)) {
+        if (st->release_from && (uintptr_t)c->p > st->release_from &&
+            (uintptr_t)c->p - st->release_from >= CSV_RELEASE_STEP)
+            release_parsed(st);
         if (st->rows == st->rows_cap) {
             dlfs_status s = grow_rows(st, data_start);
             if (s)
@@ -597,13 +641,18 @@ static dlfs_status parse_rows(csv_state *st)
     return DLFS_OK;
 }
 
-/* Parses text into out; fn names the public entry point in messages. */
+/* Parses text into out; fn names the public entry point in messages. page is
+ * 0, or the page size when text is the start of a private read-only mapping
+ * whose parsed pages may be given back. The text is never written. */
 static dlfs_status csv_parse(const char *fn, const char *text, size_t len, const char *target,
-                             size_t target_index, dlfs_dataset *out, dlfs_csv_error *err)
+                             size_t target_index, dlfs_dataset *out, dlfs_csv_error *err,
+                             size_t page)
 {
     csv_state st;
     dlfs_status s;
     memset(&st, 0, sizeof st);
+    st.page = page;
+    st.release_from = page ? (uintptr_t)text : 0;
     st.fn = fn;
     st.err = err;
     st.cur.p = text;
@@ -678,7 +727,7 @@ dlfs_status dlfs_csv_parse(const char *text, size_t len, const char *target,
     csv_begin(out, err);
     if (!out || !text)
         return csv_fail(err, "dlfs_csv_parse", DLFS_ENULL, 0, 0, "%s is NULL", out ? "text" : "out");
-    return csv_parse("dlfs_csv_parse", text, len, target, target_index, out, err);
+    return csv_parse("dlfs_csv_parse", text, len, target, target_index, out, err, 0);
 }
 
 /* The system's text for errno value e, in the caller's buffer (strerror
@@ -690,26 +739,18 @@ static const char *errno_text(int e, char *buf, size_t size)
     return buf;
 }
 
-/* Reads the whole of f into a buffer of *len bytes (owned by the caller). */
-static dlfs_status read_all(FILE *f, const char *path, char **buf_out, size_t *len,
-                            dlfs_csv_error *err)
+/* Reads the whole of f (whose fstat is sb) into a buffer of *len bytes,
+ * owned by the caller. */
+static dlfs_status read_all(FILE *f, const struct stat *sb, const char *path, char **buf_out,
+                            size_t *len, dlfs_csv_error *err)
 {
     static const char fn[] = "dlfs_csv_read";
     size_t cap = 1 << 16, used = 0;
-    struct stat sb;
     char why[64];
-    if (fstat(fileno(f), &sb) != 0)
-        return csv_fail(err, fn, DLFS_EIO, 0, 0, "cannot stat \"%.80s\": %s", path,
-                        errno_text(errno, why, sizeof why));
-    if (S_ISDIR(sb.st_mode))
-        return csv_fail(err, fn, DLFS_EIO, 0, 0, "\"%.80s\" is a directory", path);
-    if (S_ISREG(sb.st_mode)) {
-        /* One byte more than the file, so the read that sees EOF needs no
-         * growth. Pipes and devices have no size: their buffer grows. */
-        if ((uintmax_t)sb.st_size >= SIZE_MAX)
-            return csv_fail(err, fn, DLFS_EOVERFLOW, 0, 0, "\"%.80s\" is too large", path);
-        cap = (size_t)sb.st_size + 1;
-    }
+    /* One byte more than the file, so the read that sees EOF needs no
+     * growth. Pipes and devices have no size: their buffer grows. */
+    if (S_ISREG(sb->st_mode))
+        cap = (size_t)sb->st_size + 1;
     char *buf = malloc(cap);
     if (!buf)
         return csv_fail(err, fn, DLFS_ENOMEM, 0, 0, "cannot allocate %zu bytes for \"%.80s\"",
@@ -748,22 +789,51 @@ dlfs_status dlfs_csv_read(const char *path, const char *target, size_t target_in
                           dlfs_dataset *out, dlfs_csv_error *err)
 {
     static const char fn[] = "dlfs_csv_read";
+    char why[64];
     csv_begin(out, err);
     if (!out || !path)
         return csv_fail(err, fn, DLFS_ENULL, 0, 0, "%s is NULL", out ? "path" : "out");
     FILE *f = fopen(path, "rb");
-    if (!f) {
-        char why[64];
-        return csv_fail(err, fn, DLFS_EIO, 0, 0, "cannot open \"%.80s\": %s", path,
-                        errno_text(errno, why, sizeof why));
+    if (!f)   /* ENOMEM: stdio could not allocate the stream; the file is not at fault */
+        return csv_fail(err, fn, errno == ENOMEM ? DLFS_ENOMEM : DLFS_EIO, 0, 0,
+                        "cannot open \"%.80s\": %s", path, errno_text(errno, why, sizeof why));
+    struct stat sb;
+    dlfs_status s = DLFS_OK;
+    if (fstat(fileno(f), &sb) != 0)
+        s = csv_fail(err, fn, DLFS_EIO, 0, 0, "cannot stat \"%.80s\": %s", path,
+                     errno_text(errno, why, sizeof why));
+    else if (S_ISDIR(sb.st_mode))
+        s = csv_fail(err, fn, DLFS_EIO, 0, 0, "\"%.80s\" is a directory", path);
+    else if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size >= SIZE_MAX)
+        s = csv_fail(err, fn, DLFS_EOVERFLOW, 0, 0, "\"%.80s\" is too large", path);
+    if (s) {
+        fclose(f);
+        return s;
+    }
+
+    /* A regular file is parsed where it lies, in a private read-only mapping
+     * (length 0 cannot be mapped: an empty file, or one that, like those
+     * under /proc, reports no size, is read). The mapping outlives the
+     * descriptor. */
+    long page = sysconf(_SC_PAGESIZE);
+    if (S_ISREG(sb.st_mode) && sb.st_size > 0 && page > 0 && (page & (page - 1)) == 0) {
+        size_t len = (size_t)sb.st_size;
+        void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+        if (map != MAP_FAILED) {
+            fclose(f);
+            s = csv_parse(fn, map, len, target, target_index, out, err, (size_t)page);
+            munmap(map, len);
+            return s;
+        }
+        /* A file system that cannot map files: read it instead. */
     }
     char *buf = NULL;
     size_t len = 0;
-    dlfs_status s = read_all(f, path, &buf, &len, err);
+    s = read_all(f, &sb, path, &buf, &len, err);
     fclose(f);
     if (s)
         return s;
-    s = csv_parse(fn, buf, len, target, target_index, out, err);
+    s = csv_parse(fn, buf, len, target, target_index, out, err, 0);
     free(buf);
     return s;
 }
@@ -915,6 +985,63 @@ static void copy_row(dlfs_matrix *dst, size_t di, const dlfs_matrix *src, size_t
     memcpy(dst->data + di * dst->ld, src->data + si * src->ld, src->cols * sizeof(double));
 }
 
+/* What dlfs_split and dlfs_split_in_place share, so that the two can never
+ * disagree: the checks, then the draw. split_check checks X and y (xname and
+ * yname are "fn: X" and "fn: y") and the fraction, and gives the number of
+ * test rows. */
+static dlfs_status split_check(const char *fn, const char *xname, const char *yname,
+                               const dlfs_matrix *X, const dlfs_matrix *y, double test_fraction,
+                               size_t *n_test_out)
+{
+    dlfs_status st;
+    if ((st = dlfs_matrix_check(X, xname)) || (st = dlfs_matrix_check(y, yname)))
+        return st;
+    if (y->rows != X->rows)
+        return dlfs__fail(DLFS_ESHAPE, "%s: X has %zu rows but y has %zu", fn, X->rows, y->rows);
+    if (!(test_fraction > 0.0 && test_fraction < 1.0))
+        return dlfs__fail(DLFS_EINVAL, "%s: test_fraction %g is not in (0, 1)", fn, test_fraction);
+    size_t n = X->rows, n_test = test_rows(n, test_fraction);
+    if (n_test == 0 || n_test >= n)
+        return dlfs__fail(DLFS_EINVAL,
+                          "%s: a test fraction of %g of %zu rows leaves %zu test and %zu training rows",
+                          fn, test_fraction, n, n_test, n - (n_test < n ? n_test : n));
+    *n_test_out = n_test;
+    return DLFS_OK;
+}
+
+/* Draws which n_test of the n rows are the test rows: in_test[i] is 1 for a
+ * test row. *in_test (n flags) and *idx (n entries of scratch holding the
+ * drawn permutation) are the caller's to free. */
+static dlfs_status split_draw(const char *fn, size_t n, size_t n_test, uint64_t seed,
+                              size_t **idx_out, unsigned char **in_test_out)
+{
+    dlfs_status st;
+    size_t bytes;
+    if (!dlfs__mul(n, sizeof(size_t), &bytes))
+        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu row indices overflow", fn, n);
+    size_t *idx = malloc(bytes);
+    unsigned char *in_test = calloc(n, 1);
+    if (!idx || !in_test) {
+        free(idx);
+        free(in_test);
+        return dlfs__fail(DLFS_ENOMEM, "%s: out of memory for %zu row indices", fn, n);
+    }
+    dlfs_rng rng;
+    dlfs_rng_seed(&rng, seed);
+    if ((st = dlfs_rng_permutation(&rng, idx, n))) {
+        free(idx);
+        free(in_test);
+        return st;
+    }
+    /* The first n_test drawn rows are the test set; marking them and walking
+     * 0..n-1 keeps both sets in their original order (a sort, in O(n)). */
+    for (size_t i = 0; i < n_test; i++)
+        in_test[idx[i]] = 1;
+    *idx_out = idx;
+    *in_test_out = in_test;
+    return DLFS_OK;
+}
+
 dlfs_status dlfs_split(const dlfs_matrix *X, const dlfs_matrix *y, double test_fraction,
                        uint64_t seed, dlfs_matrix *X_train, dlfs_matrix *y_train,
                        dlfs_matrix *X_test, dlfs_matrix *y_test)
@@ -939,40 +1066,14 @@ dlfs_status dlfs_split(const dlfs_matrix *X, const dlfs_matrix *y, double test_f
     }
     for (int a = 0; a < 4; a++)
         memset(outs[a], 0, sizeof *outs[a]);
-    if ((st = dlfs_matrix_check(X, "dlfs_split: X")) || (st = dlfs_matrix_check(y, "dlfs_split: y")))
+    size_t *idx, n_test;
+    unsigned char *in_test;
+    if ((st = split_check(fn, "dlfs_split: X", "dlfs_split: y", X, y, test_fraction, &n_test)) ||
+        (st = split_draw(fn, X->rows, n_test, seed, &idx, &in_test)))
         return st;
-    if (y->rows != X->rows)
-        return dlfs__fail(DLFS_ESHAPE, "%s: X has %zu rows but y has %zu", fn, X->rows, y->rows);
-    if (!(test_fraction > 0.0 && test_fraction < 1.0))
-        return dlfs__fail(DLFS_EINVAL, "%s: test_fraction %g is not in (0, 1)", fn, test_fraction);
-    size_t n = X->rows, n_test = test_rows(n, test_fraction);
-    if (n_test == 0 || n_test >= n)
-        return dlfs__fail(DLFS_EINVAL,
-                          "%s: a test fraction of %g of %zu rows leaves %zu test and %zu training rows",
-                          fn, test_fraction, n, n_test, n - (n_test < n ? n_test : n));
-    size_t n_train = n - n_test, bytes;
-    if (!dlfs__mul(n, sizeof(size_t), &bytes))
-        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu row indices overflow", fn, n);
-    size_t *idx = malloc(bytes);
-    unsigned char *in_test = calloc(n, 1);
-    if (!idx || !in_test) {
-        free(idx);
-        free(in_test);
-        return dlfs__fail(DLFS_ENOMEM, "%s: out of memory for %zu row indices", fn, n);
-    }
-    dlfs_rng rng;
-    dlfs_rng_seed(&rng, seed);
-    if ((st = dlfs_rng_permutation(&rng, idx, n))) {
-        free(idx);
-        free(in_test);
-        return st;
-    }
-    /* The first n_test drawn rows are the test set; marking them and walking
-     * 0..n-1 keeps both sets in their original order (a sort, in O(n)). */
-    for (size_t i = 0; i < n_test; i++)
-        in_test[idx[i]] = 1;
     free(idx);
 
+    size_t n = X->rows, n_train = n - n_test;
     dlfs_matrix m[4] = {{0}};
     if ((st = dlfs_matrix_alloc(&m[0], n_train, X->cols)) ||
         (st = dlfs_matrix_alloc(&m[1], n_train, y->cols)) ||
@@ -995,6 +1096,99 @@ dlfs_status dlfs_split(const dlfs_matrix *X, const dlfs_matrix *y, double test_f
     free(in_test);
     for (int a = 0; a < 4; a++)
         *outs[a] = m[a];
+    return DLFS_OK;
+}
+
+/* Row i of X and of y = row src[i] as it was, for a permutation src of the
+ * n rows, following each cycle once with one row of scratch (row: X->cols +
+ * y->cols doubles). done (n flags, all 0 on entry) is scratch too. A cycle
+ * visits rows in random order, each rarely in the cache: X and y move in the
+ * same walk, and the next row is prefetched while this one is copied (0.27 s
+ * down to 0.17 s for 1e6 rows of 20 doubles). */
+static void permute_rows(dlfs_matrix *X, dlfs_matrix *y, const size_t *src, unsigned char *done,
+                         double *row)
+{
+    const size_t xb = X->cols * sizeof(double), yb = y->cols * sizeof(double);
+    double *const xd = X->data, *const yd = y->data;
+    const size_t xl = X->ld, yl = y->ld;
+    for (size_t start = 0; start < X->rows; start++) {
+        if (done[start] || src[start] == start)
+            continue;
+        /* Row start is saved; each row of the cycle takes the next one's
+         * (still unmoved) content; the last takes the saved row. */
+        memcpy(row, xd + start * xl, xb);
+        memcpy(row + X->cols, yd + start * yl, yb);
+        size_t i = start, j = src[start];
+        while (j != start) {
+            const size_t next = src[j];
+#if defined(__GNUC__)
+            __builtin_prefetch(xd + next * xl);
+            __builtin_prefetch(xd + next * xl + X->cols - 1);
+            __builtin_prefetch(yd + next * yl);
+#endif
+            memcpy(xd + i * xl, xd + j * xl, xb);
+            memcpy(yd + i * yl, yd + j * yl, yb);
+            done[i] = 1;
+            i = j;
+            j = next;
+        }
+        memcpy(xd + i * xl, row, xb);
+        memcpy(yd + i * yl, row + X->cols, yb);
+        done[i] = 1;
+    }
+}
+
+/* 1 if the elements of a and b (valid matrices) can share memory: their
+ * spans, from the first element to one past the last, intersect. */
+static int matrices_overlap(const dlfs_matrix *a, const dlfs_matrix *b)
+{
+    uintptr_t a0 = (uintptr_t)a->data, a1 = (uintptr_t)(a->data + (a->rows - 1) * a->ld + a->cols);
+    uintptr_t b0 = (uintptr_t)b->data, b1 = (uintptr_t)(b->data + (b->rows - 1) * b->ld + b->cols);
+    return a0 < b1 && b0 < a1;
+}
+
+dlfs_status dlfs_split_in_place(dlfs_matrix *X, dlfs_matrix *y, double test_fraction,
+                                uint64_t seed, size_t *n_train)
+{
+    static const char fn[] = "dlfs_split_in_place";
+    dlfs_status st;
+    if (!X || !y || !n_train)
+        return dlfs__fail(DLFS_ENULL, "%s: %s is NULL", fn, !X ? "X" : !y ? "y" : "n_train");
+    *n_train = 0;
+    size_t n_test;
+    if ((st = split_check(fn, "dlfs_split_in_place: X", "dlfs_split_in_place: y", X, y,
+                          test_fraction, &n_test)))
+        return st;
+    /* A row of X and y in the same memory would be moved twice. */
+    if (matrices_overlap(X, y))
+        return dlfs__fail(DLFS_EINVAL, "%s: X and y share memory", fn);
+    size_t row_len;   /* one row of X and of y */
+    if (!dlfs__add(X->cols, y->cols, &row_len))
+        return dlfs__fail(DLFS_EOVERFLOW, "%s: X and y have %zu + %zu columns", fn, X->cols,
+                          y->cols);
+    size_t *src;
+    unsigned char *in_test;
+    double *row;
+    if ((st = split_draw(fn, X->rows, n_test, seed, &src, &in_test)))
+        return st;
+    if ((st = dlfs__alloc_doubles(row_len, &row, fn))) {
+        free(src);
+        free(in_test);
+        return st;
+    }
+
+    /* src[i] = the input row that lands at row i: the training rows in
+     * order, then the test rows in order, as dlfs_split copies them. (It
+     * replaces the drawn permutation, which is no longer needed.) */
+    size_t n = X->rows, a = 0, b = n - n_test;
+    for (size_t i = 0; i < n; i++)
+        src[in_test[i] ? b++ : a++] = i;
+    memset(in_test, 0, n);
+    permute_rows(X, y, src, in_test, row);
+    free(row);
+    free(src);
+    free(in_test);
+    *n_train = n - n_test;
     return DLFS_OK;
 }
 

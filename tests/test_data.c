@@ -15,6 +15,27 @@
 
 #include <dlfs/dlfs.h>
 
+/* The resident-memory test means nothing under a sanitizer or valgrind,
+ * whose own bookkeeping takes memory. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MEMORY_TOOL 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define MEMORY_TOOL 1
+#endif
+#endif
+#ifndef MEMORY_TOOL
+#define MEMORY_TOOL 0
+#endif
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #define BOSTON DLFS_SOURCE_ROOT "/data/boston_housing.csv"
 
 /* |a - b| <= tol, in doubles (cmocka's assert_float_equal rounds to float). */
@@ -571,6 +592,161 @@ static void test_read_boston(void **state)
     dlfs_dataset_free(&ds);
 }
 
+/* A text of about 15 MB for 500000 rows, so that a mapped file is given back
+ * in several steps while it is parsed: a header longer than a page (the names
+ * are read again at the end), CRLF, blank lines, quoted and padded fields.
+ * With bad_row < rows, that row's second field is malformed. */
+static char *large_text(size_t rows, size_t bad_row, size_t *len)
+{
+    size_t cap = 8192 + rows * 64, n = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    t[n++] = '"';
+    for (int i = 0; i < 5000; i++)
+        t[n++] = (char)('a' + i % 26);
+    n += (size_t)sprintf(t + n, "\",b,\"target \"\"y\"\"\"\r\n");
+    for (size_t i = 0; i < rows; i++) {
+        if (i % 1000 == 999)
+            n += (size_t)sprintf(t + n, "  \r\n");
+        if (i == bad_row)
+            n += (size_t)sprintf(t + n, "%zu.5,1.2.3,%zu\r\n", i, i);
+        else if (i % 7 == 0)
+            n += (size_t)sprintf(t + n, " \"%zu.5\" , -%zue-3 ,\"%zu\"\r\n", i, i, 3 * i);
+        else
+            n += (size_t)sprintf(t + n, "%zu.5,-%zue-3,%zu\r\n", i, i, 3 * i);
+        assert_true(n + 128 < cap);
+    }
+    *len = n;
+    return t;
+}
+
+static void assert_same_dataset(const dlfs_dataset *a, const dlfs_dataset *b)
+{
+    assert_int_equal(a->X.rows, b->X.rows);
+    assert_int_equal(a->X.cols, b->X.cols);
+    assert_int_equal(a->y.rows, b->y.rows);
+    assert_memory_equal(a->X.data, b->X.data, a->X.rows * a->X.cols * sizeof(double));
+    assert_memory_equal(a->y.data, b->y.data, a->y.rows * sizeof(double));
+    for (size_t j = 0; j < a->X.cols; j++)
+        assert_string_equal(a->feature_names[j], b->feature_names[j]);
+    assert_string_equal(a->target_name, b->target_name);
+}
+
+/* A file read where it lies (mapped, given back as it is parsed) gives what
+ * the same bytes give from memory, values, names and errors alike. */
+static void test_read_large_file(void **state)
+{
+    (void)state;
+    enum { ROWS = 500000 };
+    size_t len;
+    char *text = large_text(ROWS, ROWS, &len);
+    assert_true(len > 3 * ((size_t)4 << 20));
+    char path[64];
+    write_temp(path, text, len);
+    dlfs_dataset fd, md;
+    dlfs_csv_error err;
+    dlfs_status st = dlfs_csv_read(path, "target \"y\"", 0, &fd, &err);
+    unlink(path);
+    if (st)
+        fail_msg("%s", err.message);
+    assert_int_equal(dlfs_csv_parse(text, len, "target \"y\"", 0, &md, NULL), DLFS_OK);
+    assert_same_dataset(&fd, &md);
+    assert_int_equal(fd.X.rows, ROWS);
+    assert_int_equal(strlen(fd.feature_names[0]), 5000);
+    assert_true(X_at(&fd, ROWS - 1, 0) == ROWS - 1 + 0.5);
+    assert_true(X_at(&fd, ROWS - 1, 1) == -(double)(ROWS - 1) / 1000);   /* correctly rounded */
+    assert_true(y_at(&fd, ROWS - 7) == 3.0 * (ROWS - 7));
+    dlfs_dataset_free(&fd);
+    dlfs_dataset_free(&md);
+    free(text);
+
+    /* An error far into the file: the same place and words. */
+    const size_t bad = ROWS - 10;
+    text = large_text(ROWS, bad, &len);
+    write_temp(path, text, len);
+    dlfs_csv_error merr;
+    st = dlfs_csv_read(path, NULL, (size_t)-1, &fd, &err);
+    unlink(path);
+    assert_int_equal(st, DLFS_EPARSE);
+    assert_int_equal(dlfs_csv_parse(text, len, NULL, (size_t)-1, &md, &merr), DLFS_EPARSE);
+    assert_dataset_empty(&fd);
+    assert_int_equal(err.line, 2 + bad + bad / 1000);   /* header, rows, blank lines */
+    assert_int_equal(err.column, 2);
+    assert_int_equal(err.line, merr.line);
+    assert_string_equal(err.message + strlen("dlfs_csv_read"),
+                        merr.message + strlen("dlfs_csv_parse"));
+    assert_non_null(strstr(err.message, "\"1.2.3\" is not a decimal number"));
+    free(text);
+}
+
+/* The value in kB of `key` in /proc/self/status, or -1. */
+static long status_kb(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, strlen(key)) == 0) {
+            kb = strtol(line + strlen(key), NULL, 10);
+            break;
+        }
+    fclose(f);
+    return kb;
+}
+
+/* Reading a file does not hold the whole file in memory on top of the data:
+ * the peak resident memory of the call, above what the process held before
+ * (VmHWM, reset through /proc/self/clear_refs), stays far below the file's
+ * size. Fields padded with blanks make the file 60 MB for 2.4 MB of doubles;
+ * a reader that holds the file peaks above 60 MB, this one near 2.4 MB plus
+ * the few MB it gives back at a time. */
+static void test_read_memory(void **state)
+{
+    (void)state;
+    enum { ROWS = 150000, PAD = 200 };
+    if (MEMORY_TOOL || RUNNING_ON_VALGRIND)
+        skip();
+    FILE *reset = fopen("/proc/self/clear_refs", "w");
+    if (!reset || status_kb("VmHWM:") < 0) {
+        if (reset)
+            fclose(reset);
+        skip();
+    }
+    fclose(reset);
+
+    char path[64];
+    strcpy(path, "/tmp/dlfs_test_data_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs("a,b\n", f);
+    for (int i = 0; i < ROWS; i++)
+        fprintf(f, "%*d,%*d\n", PAD, i, PAD, -i);
+    long size = ftell(f);
+    assert_int_equal(fclose(f), 0);
+
+    dlfs_dataset ds;
+    reset = fopen("/proc/self/clear_refs", "w");
+    assert_non_null(reset);
+    assert_true(fputs("5", reset) >= 0);
+    assert_int_equal(fclose(reset), 0);
+    const long before = status_kb("VmRSS:");
+    dlfs_status st = dlfs_csv_read(path, NULL, (size_t)-1, &ds, NULL);
+    const long peak = status_kb("VmHWM:");
+    unlink(path);
+    assert_int_equal(st, DLFS_OK);
+    assert_int_equal(ds.X.rows, ROWS);
+    assert_true(X_at(&ds, ROWS - 1, 0) == ROWS - 1 && y_at(&ds, ROWS - 1) == -(ROWS - 1));
+    dlfs_dataset_free(&ds);
+    const long grew = peak - before, file_kb = size / 1024;
+    if (grew > file_kb / 4)
+        fail_msg("reading a %ld kB file (%d kB of doubles) raised the peak by %ld kB", file_kb,
+                 ROWS * 2 * 8 / 1024, grew);
+}
+
 /* ---- Standardizer --------------------------------------------------------- */
 
 static void test_standardizer(void **state)
@@ -799,6 +975,127 @@ static void test_split_errors(void **state)
     dlfs_matrix_free(&y);
 }
 
+/* A view of a fresh n x cols matrix with ld = cols + 1: the extra column
+ * holds a sentinel that the split must leave alone. Element (i, j) is
+ * 1000 i + j + offset. */
+static double *make_padded(dlfs_matrix *m, size_t n, size_t cols, double offset)
+{
+    double *mem = malloc(n * (cols + 1) * sizeof(double));
+    assert_non_null(mem);
+    *m = dlfs_matrix_view(mem, n, cols, cols + 1);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < cols; j++)
+            mem[i * (cols + 1) + j] = 1000.0 * (double)i + (double)j + offset;
+        mem[i * (cols + 1) + cols] = -1.0;
+    }
+    return mem;
+}
+
+/* Rows [row0, row0 + a->rows) of b equal the rows of a. */
+static void assert_rows_equal(const dlfs_matrix *a, const dlfs_matrix *b, size_t row0)
+{
+    for (size_t i = 0; i < a->rows; i++)
+        assert_memory_equal(a->data + i * a->ld, b->data + (row0 + i) * b->ld,
+                            a->cols * sizeof(double));
+}
+
+/* dlfs_split_in_place leaves in X and y exactly what dlfs_split copies out:
+ * the training rows, then the test rows, for any size, fraction and seed. */
+static void test_split_in_place_matches(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {2, 3, 7, 10, 100, 506, 4099};
+    static const double fractions[] = {0.3, 0.5, 0.07, 0.9, 0.25};
+    static const uint64_t seeds[] = {0, 1, 42, 180708, UINT64_C(0xFEDCBA9876543210)};
+    size_t checked = 0;
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+        for (size_t fi = 0; fi < sizeof fractions / sizeof fractions[0]; fi++)
+            for (size_t ki = 0; ki < sizeof seeds / sizeof seeds[0]; ki++) {
+                const size_t n = sizes[si], m = 1 + (si + ki) % 2;  /* y: 1 or 2 columns */
+                dlfs_matrix X, y, o[4];
+                double *xmem = make_padded(&X, n, 3, 0.0), *ymem = make_padded(&y, n, m, 0.5);
+                dlfs_status want = dlfs_split(&X, &y, fractions[fi], seeds[ki], &o[0], &o[1],
+                                              &o[2], &o[3]);
+                size_t n_train = 12345;
+                dlfs_status got = dlfs_split_in_place(&X, &y, fractions[fi], seeds[ki], &n_train);
+                assert_int_equal(got, want);
+                if (want != DLFS_OK) {
+                    /* 2 or 3 rows cannot always be split: nothing moved. */
+                    assert_int_equal(n_train, 0);
+                    assert_true(X.data[(n - 1) * X.ld] == 1000.0 * (double)(n - 1));
+                    free(xmem);
+                    free(ymem);
+                    continue;
+                }
+                assert_int_equal(n_train, o[0].rows);
+                assert_int_equal(n - n_train, o[2].rows);
+                assert_rows_equal(&o[0], &X, 0);
+                assert_rows_equal(&o[2], &X, n_train);
+                assert_rows_equal(&o[1], &y, 0);
+                assert_rows_equal(&o[3], &y, n_train);
+                for (size_t i = 0; i < n; i++)
+                    assert_true(X.data[i * X.ld + 3] == -1.0 && y.data[i * y.ld + m] == -1.0);
+                /* The views a caller takes are dlfs_split's matrices. */
+                dlfs_matrix Xte;
+                assert_int_equal(dlfs_matrix_block(&X, n_train, 0, n - n_train, 3, &Xte), DLFS_OK);
+                assert_rows_equal(&o[2], &Xte, 0);
+                free4(&o[0], &o[1], &o[2], &o[3]);
+                free(xmem);
+                free(ymem);
+                checked++;
+            }
+    assert_true(checked >= 150);
+}
+
+static void test_split_in_place_errors(void **state)
+{
+    (void)state;
+    dlfs_matrix X, y, Xc, yc;
+    size_t n_train;
+    make_rows(&X, &y, 10);
+    make_rows(&Xc, &yc, 10);
+    static const double bad[] = {0.0, 1.0, -0.1, 1.5, NAN, INFINITY, 0.95 /* 0 training rows */};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        n_train = 99;
+        assert_int_equal(dlfs_split_in_place(&X, &y, bad[i], 1, &n_train), DLFS_EINVAL);
+        assert_int_equal(n_train, 0);
+    }
+    dlfs_matrix X1 = dlfs_matrix_view(X.data, 1, 2, 2), y1 = dlfs_matrix_view(y.data, 1, 1, 1);
+    assert_int_equal(dlfs_split_in_place(&X1, &y1, 0.5, 1, &n_train), DLFS_EINVAL);
+    dlfs_matrix y9 = dlfs_matrix_view(y.data, 9, 1, 1);
+    assert_int_equal(dlfs_split_in_place(&X, &y9, 0.3, 1, &n_train), DLFS_ESHAPE);
+    assert_non_null(strstr(dlfs_error_detail(), "dlfs_split_in_place: X has 10 rows but y has 9"));
+
+    /* X and y in the same memory: the same matrix, or y a column of X. */
+    assert_int_equal(dlfs_split_in_place(&X, &X, 0.3, 1, &n_train), DLFS_EINVAL);
+    dlfs_matrix col = dlfs_matrix_view(X.data + 1, 10, 1, 2);
+    assert_int_equal(dlfs_split_in_place(&X, &col, 0.3, 1, &n_train), DLFS_EINVAL);
+    assert_non_null(strstr(dlfs_error_detail(), "share memory"));
+    /* Adjacent but apart is fine (and checked on a copy). */
+    double both[30];
+    memcpy(both, X.data, 20 * sizeof(double));
+    memcpy(both + 20, y.data, 10 * sizeof(double));
+    dlfs_matrix Xa = dlfs_matrix_view(both, 10, 2, 2), ya = dlfs_matrix_view(both + 20, 10, 1, 1);
+    assert_int_equal(dlfs_split_in_place(&Xa, &ya, 0.3, 1, &n_train), DLFS_OK);
+    assert_int_equal(n_train, 7);
+    for (size_t i = 0; i < 10; i++)
+        assert_true(ya.data[i] == 10.0 * Xa.data[2 * i]);
+
+    /* NULL and empty. */
+    dlfs_matrix nodata = dlfs_matrix_view(NULL, 10, 2, 2), e = dlfs_matrix_view(y.data, 10, 0, 1);
+    assert_int_equal(dlfs_split_in_place(NULL, &y, 0.3, 1, &n_train), DLFS_ENULL);
+    assert_int_equal(dlfs_split_in_place(&X, NULL, 0.3, 1, &n_train), DLFS_ENULL);
+    assert_int_equal(dlfs_split_in_place(&X, &y, 0.3, 1, NULL), DLFS_ENULL);
+    assert_non_null(strstr(dlfs_error_detail(), "n_train is NULL"));
+    assert_int_equal(dlfs_split_in_place(&nodata, &y, 0.3, 1, &n_train), DLFS_ENULL);
+    assert_int_equal(dlfs_split_in_place(&X, &e, 0.3, 1, &n_train), DLFS_EEMPTY);
+
+    /* None of the failures above moved a row. */
+    assert_memory_equal(X.data, Xc.data, 20 * sizeof(double));
+    assert_memory_equal(y.data, yc.data, 10 * sizeof(double));
+    free4(&X, &y, &Xc, &yc);
+}
+
 /* ---- Metrics -------------------------------------------------------------- */
 
 static void test_metrics(void **state)
@@ -913,11 +1210,15 @@ int main(void)
         cmocka_unit_test(test_read_file_errors),
         cmocka_unit_test(test_read_pipe),
         cmocka_unit_test(test_read_boston),
+        cmocka_unit_test(test_read_large_file),
+        cmocka_unit_test(test_read_memory),
         cmocka_unit_test(test_standardizer),
         cmocka_unit_test(test_standardizer_errors),
         cmocka_unit_test(test_split_boston_sizes),
         cmocka_unit_test(test_split_seeds),
         cmocka_unit_test(test_split_errors),
+        cmocka_unit_test(test_split_in_place_matches),
+        cmocka_unit_test(test_split_in_place_errors),
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_null_arguments),
     };

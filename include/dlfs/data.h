@@ -48,7 +48,13 @@ typedef struct dlfs_csv_error {
  * Errors (err, when given, says where): DLFS_ENULL, DLFS_EIO, DLFS_EEMPTY (no
  * header, or no data rows), DLFS_EPARSE (malformed number, ragged row,
  * unterminated quote), DLFS_ENONFINITE (nan or inf field), DLFS_ENOTFOUND (no
- * such target column), DLFS_ENOMEM, DLFS_EOVERFLOW. On failure *out is empty. */
+ * such target column), DLFS_ENOMEM, DLFS_EOVERFLOW. On failure *out is empty.
+ * Memory: a regular file is not copied but mapped read-only, and the pages
+ * of the rows already parsed are given back every few MB, so a load needs
+ * little more than the n x (k + 1) doubles it returns. As with any mapped
+ * file, the file must not be truncated while it is read (that would raise
+ * SIGBUS). Pipes and other files that cannot be mapped are read into a
+ * buffer first, which costs the file's size on top. */
 dlfs_status dlfs_csv_read(const char *path, const char *target, size_t target_index,
                           dlfs_dataset *out, dlfs_csv_error *err);
 
@@ -82,6 +88,20 @@ void dlfs_standardizer_free(dlfs_standardizer *s);
 dlfs_status dlfs_split(const dlfs_matrix *X, const dlfs_matrix *y, double test_fraction,
                        uint64_t seed, dlfs_matrix *X_train, dlfs_matrix *y_train,
                        dlfs_matrix *X_test, dlfs_matrix *y_test);
+
+/* The same split without a copy: reorders the rows of X (n x k) and y (n x m)
+ * in place so that the n_train rows dlfs_split() puts in the training set come
+ * first, in their original order, then the test rows in theirs; *n_train is
+ * set to their number. The result is row for row the matrices dlfs_split()
+ * gives for the same arguments. Take the two sets as views:
+ *     dlfs_matrix_block(X, 0, 0, n_train, k, &X_train);
+ *     dlfs_matrix_block(X, n_train, 0, n - n_train, k, &X_test);   (y alike)
+ * Scratch, freed before it returns: n row indices, n flags and one row.
+ * Errors as dlfs_split() (DLFS_ENULL, DLFS_EEMPTY, DLFS_ESHAPE, DLFS_EINVAL,
+ * DLFS_EOVERFLOW, DLFS_ENOMEM), and DLFS_EINVAL when X and y share memory.
+ * On failure X and y are unchanged and *n_train is 0. */
+dlfs_status dlfs_split_in_place(dlfs_matrix *X, dlfs_matrix *y, double test_fraction,
+                                uint64_t seed, size_t *n_train);
 
 typedef struct dlfs_metrics {
     double mae;   /* mean |P - y| */
