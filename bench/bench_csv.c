@@ -8,8 +8,9 @@
  *               bytes already in memory, i.e. without the read;
  *     memory    peak resident memory during the call above what the process
  *               held before it (VmHWM, reset before each load through
- *               /proc/self/clear_refs), next to the two things a loader must
- *               hold at once: the file's bytes and the rows x cols doubles;
+ *               /proc/self/clear_refs), next to the file's size and the
+ *               rows x cols doubles (the loader maps the file and releases
+ *               its pages as it parses them, so it holds about the doubles);
  *     allocations  calls to malloc, calloc and realloc made by the library
  *               during the call (counted by wrapping them at link time; the
  *               library is linked statically), to show that the count does
