@@ -116,6 +116,11 @@ static void gather_rows(dlfs_matrix *dst, const dlfs_matrix *src, const size_t *
 {
     const size_t c = src->cols;
     dst->rows = bs;
+    if (c == 1) {                     /* one target column: one value per row */
+        for (size_t i = 0; i < bs; i++)
+            dst->data[i * dst->ld] = src->data[idx[i] * src->ld];
+        return;
+    }
     for (size_t i = 0; i < bs; i++) {
         const double *restrict from = src->data + idx[i] * src->ld;
         double *restrict to = dst->data + i * dst->ld;
