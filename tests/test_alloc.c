@@ -8,11 +8,9 @@
  * byte-identical and no temporary file behind. The functions that should not
  * allocate are checked to make no allocation at all.
  *
- * This program is linked with -Wl,--wrap= for malloc, calloc, realloc, free,
- * fopen, fopen64, fdopen and fclose (see tests/meson.build). --wrap rebinds
- * the references made by the objects of the link itself, this file and the
- * static libdlfs.a, so every allocation the library asks for goes through the
- * __wrap_ functions below. Allocations made inside shared libraries (libc's
+ * This program is linked with -Wl,--wrap= for malloc, calloc, realloc, free
+ * (the counting allocator of alloc_wrap.h), fopen, fopen64, fdopen and fclose
+ * (below); see tests/meson.build. Allocations made inside shared libraries (libc's
  * own, OpenBLAS's buffers and threads) are not seen, so they are neither
  * counted nor made to fail; only fopen and fdopen, the two places where the
  * library has stdio allocate for it (the FILE), are. When one of those fails
@@ -33,7 +31,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -45,82 +42,22 @@
 #include <unistd.h>
 
 #include <dlfs/dlfs.h>
+#include "alloc_wrap.h"
 #include "testutil.h"
 
-/* ---- counting allocator -------------------------------------------------------- */
+/* ---- counting allocator (heap: alloc_wrap.c; stdio here) ------------------------ */
 
-void *__real_malloc(size_t size);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t size);
-void __real_free(void *p);
 FILE *__real_fopen(const char *path, const char *mode);
 FILE *__real_fopen64(const char *path, const char *mode);
 FILE *__real_fdopen(int fd, const char *mode);
 int __real_fclose(FILE *f);
-void *__wrap_malloc(size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t size);
-void __wrap_free(void *p);
 FILE *__wrap_fopen(const char *path, const char *mode);
 FILE *__wrap_fopen64(const char *path, const char *mode);
 FILE *__wrap_fdopen(int fd, const char *mode);
 int __wrap_fclose(FILE *f);
 
-static atomic_size_t alloc_attempts;  /* malloc, calloc, realloc, fopen and fdopen calls */
-static atomic_size_t stdio_attempts;  /* of which fopen and fdopen */
-static atomic_size_t realloc_attempts;
-static atomic_long live_blocks;       /* heap blocks allocated and not yet freed */
+static atomic_size_t stdio_attempts;  /* fopen and fdopen calls (counted in alloc_attempts too) */
 static atomic_long live_files;        /* streams opened and not yet closed */
-static atomic_size_t fail_at;         /* 1-based attempt to fail; 0: none */
-/* What the attempt that was made to fail was: */
-static atomic_int failed_shrink;      /* a realloc to fewer bytes than the block holds */
-
-/* Counts one attempt; 1 if it is the one that must fail. */
-static int next_attempt_fails(void)
-{
-    const size_t n = atomic_fetch_add(&alloc_attempts, 1) + 1;
-    return n == atomic_load(&fail_at);
-}
-
-void *__wrap_malloc(size_t size)
-{
-    if (next_attempt_fails())
-        return NULL;
-    void *p = __real_malloc(size);
-    if (p)
-        atomic_fetch_add(&live_blocks, 1);
-    return p;
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    if (next_attempt_fails())
-        return NULL;
-    void *p = __real_calloc(n, size);
-    if (p)
-        atomic_fetch_add(&live_blocks, 1);
-    return p;
-}
-
-void *__wrap_realloc(void *old, size_t size)
-{
-    atomic_fetch_add(&realloc_attempts, 1);
-    if (next_attempt_fails()) {
-        atomic_store(&failed_shrink, old && size < malloc_usable_size(old));
-        return NULL;
-    }
-    void *p = __real_realloc(old, size);
-    if (p && !old)
-        atomic_fetch_add(&live_blocks, 1);
-    return p;
-}
-
-void __wrap_free(void *p)
-{
-    if (p)
-        atomic_fetch_sub(&live_blocks, 1);
-    __real_free(p);
-}
 
 /* A stream allocates its FILE: failing that is what glibc reports as ENOMEM. */
 static FILE *count_stream(FILE *(*open_fn)(const char *, const char *), const char *path,

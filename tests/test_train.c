@@ -3,10 +3,8 @@
  * divergence guard, option checks, no allocation inside the loop, every
  * allocation failure, and two trainings in two threads.
  *
- * This program is linked with -Wl,--wrap=malloc,calloc,realloc,free (see
- * tests/meson.build): every allocation made by the library (a static archive)
- * and by this file goes through the __wrap_ functions below, which count them
- * and can make the n-th one fail. */
+ * Every allocation made by the library goes through the counting allocator
+ * of alloc_wrap.h, which can make the n-th one fail. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,66 +18,8 @@
 #include <string.h>
 
 #include <dlfs/dlfs.h>
+#include "alloc_wrap.h"
 #include "testutil.h"
-
-/* ---- counting allocator ------------------------------------------------------ */
-
-void *__real_malloc(size_t size);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t size);
-void __real_free(void *p);
-void *__wrap_malloc(size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t size);
-void __wrap_free(void *p);
-
-static atomic_size_t alloc_attempts;  /* malloc, calloc and realloc calls */
-static atomic_long live_blocks;       /* blocks allocated and not yet freed */
-static atomic_size_t fail_at;         /* 1-based attempt to fail; 0: none */
-
-/* Counts one attempt; 1 if it is the one that must fail. */
-static int next_attempt_fails(void)
-{
-    const size_t n = atomic_fetch_add(&alloc_attempts, 1) + 1;
-    return n == atomic_load(&fail_at);
-}
-
-void *__wrap_malloc(size_t size)
-{
-    if (next_attempt_fails())
-        return NULL;
-    void *p = __real_malloc(size);
-    if (p)
-        atomic_fetch_add(&live_blocks, 1);
-    return p;
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    if (next_attempt_fails())
-        return NULL;
-    void *p = __real_calloc(n, size);
-    if (p)
-        atomic_fetch_add(&live_blocks, 1);
-    return p;
-}
-
-void *__wrap_realloc(void *old, size_t size)
-{
-    if (next_attempt_fails())
-        return NULL;
-    void *p = __real_realloc(old, size);
-    if (p && !old)
-        atomic_fetch_add(&live_blocks, 1);
-    return p;
-}
-
-void __wrap_free(void *p)
-{
-    if (p)
-        atomic_fetch_sub(&live_blocks, 1);
-    __real_free(p);
-}
 
 /* ---- data and helpers -------------------------------------------------------- */
 
