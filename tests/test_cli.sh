@@ -14,19 +14,7 @@ if [ ! -x "$DLFS" ] || [ ! -r "$BOSTON" ]; then
     exit 2
 fi
 
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); echo "ok    $1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL  $1"
-    for f in out err; do
-        [ -s "$tmp/$f" ] && sed "s/^/      std$f: /" "$tmp/$f" | head -n 5
-    done
-}
+. "$(dirname "$0")/harness.sh"
 
 # expect NAME STATUS PATTERN ARGS...: runs dlfs ARGS, checks the exit status
 # and that PATTERN (a fixed string, may be empty) is in stdout (status 0) or
@@ -369,5 +357,4 @@ expect_json "run JSON" models test_mae test_rmse book_rmse
 [ "$(tail -n 1 "$tmp/out" | grep -o '"model":' | wc -l)" -eq 3 ] &&
     pass "run fits three models" || fail "run fits three models"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

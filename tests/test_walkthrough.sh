@@ -15,24 +15,7 @@ if [ ! -x "$LINREG" ] || [ ! -x "$NN" ]; then
     exit 2
 fi
 
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); echo "ok    $1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL  $1"
-    for f in out err; do
-        [ -s "$tmp/$f" ] && sed "s/^/      std$f: /" "$tmp/$f" | head -n 5
-    done
-}
-check() { # check NAME COMMAND...: passes when the command succeeds
-    name=$1
-    shift
-    if "$@"; then pass "$name"; else fail "$name"; fi
-}
+. "$(dirname "$0")/harness.sh"
 
 # run NAME STATUS PROGRAM ARGS...: runs it, checks the exit status; a failure
 # must be one line on stderr starting "PROGRAM-NAME: ".
@@ -160,5 +143,4 @@ check "--no-sweep: no sweep table" eval '! grep -q "Learning-rate sweep" "$tmp/o
 check "--no-sweep: no lr_sweep.csv" test ! -e "$out/lr_sweep.csv"
 check "--no-sweep: the other series are there" lines "$out/loss.csv" 101
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
