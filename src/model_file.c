@@ -301,6 +301,22 @@ static dlfs_status attach_extras(dlfs_model *tmp, const dlfs_standardizer *scale
     return check_values(tmp, fn, DLFS_EINVAL);
 }
 
+/* Completes tmp, whose parameters were just copied (st says whether that
+ * worked), with the extras, and hands it to out; frees it on failure. */
+static dlfs_status adopt(dlfs_model *out, dlfs_model *tmp, dlfs_status st,
+                         const dlfs_standardizer *scaler, const char *const *feature_names,
+                         const char *target_name, const char *fn)
+{
+    if (!st)
+        st = attach_extras(tmp, scaler, feature_names, target_name, fn);
+    if (st) {
+        dlfs_model_free(tmp);
+        return st;
+    }
+    *out = *tmp;
+    return DLFS_OK;
+}
+
 dlfs_status dlfs_model_from_linreg(dlfs_model *out, const dlfs_linreg *lr,
                                    const dlfs_standardizer *scaler,
                                    const char *const *feature_names,
@@ -318,14 +334,7 @@ dlfs_status dlfs_model_from_linreg(dlfs_model *out, const dlfs_linreg *lr,
     dlfs_status st = dlfs_linreg_alloc(&tmp.linreg, lr->k, lr->m);
     if (!st)
         st = dlfs_linreg_copy(&tmp.linreg, lr);
-    if (!st)
-        st = attach_extras(&tmp, scaler, feature_names, target_name, fn);
-    if (st) {
-        dlfs_model_free(&tmp);
-        return st;
-    }
-    *out = tmp;
-    return DLFS_OK;
+    return adopt(out, &tmp, st, scaler, feature_names, target_name, fn);
 }
 
 dlfs_status dlfs_model_from_nn(dlfs_model *out, const dlfs_nn *nn,
@@ -345,14 +354,7 @@ dlfs_status dlfs_model_from_nn(dlfs_model *out, const dlfs_nn *nn,
     dlfs_status st = dlfs_nn_alloc(&tmp.nn, nn->k, nn->h, nn->m);
     if (!st)
         st = dlfs_nn_copy(&tmp.nn, nn);
-    if (!st)
-        st = attach_extras(&tmp, scaler, feature_names, target_name, fn);
-    if (st) {
-        dlfs_model_free(&tmp);
-        return st;
-    }
-    *out = tmp;
-    return DLFS_OK;
+    return adopt(out, &tmp, st, scaler, feature_names, target_name, fn);
 }
 
 /* ---- Encoding ------------------------------------------------------------ */
