@@ -53,6 +53,9 @@ void dlfs__gemm(dlfs_backend backend, dlfs_transpose ta, dlfs_transpose tb,
                 double beta, dlfs_matrix *C);
 void dlfs__bias_add(dlfs_matrix *out, const dlfs_matrix *in, const double *bias);
 void dlfs__sigmoid(dlfs_matrix *out, const dlfs_matrix *in);
+/* The sigmoid of n contiguous values in plain C, the path of CPUs without
+ * AVX-512 (dlfs__sigmoid picks); out may be in. */
+void dlfs__sigmoid_portable(double *out, const double *in, size_t n);
 void dlfs__sigmoid_backward(dlfs_matrix *dx, const dlfs_matrix *dout, const dlfs_matrix *s);
 double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matrix *y);
 double dlfs__mse(const dlfs_matrix *p, const dlfs_matrix *y);

@@ -208,6 +208,13 @@ void dlfs__bias_add(dlfs_matrix *out, const dlfs_matrix *in, const double *bias)
 }
 
 DLFS_MULTIVERSION
+void dlfs__sigmoid_portable(double *out, const double *in, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        out[j] = sigmoid1(in[j]);
+}
+
+DLFS_MULTIVERSION
 void dlfs__sigmoid(dlfs_matrix *out, const dlfs_matrix *in)
 {
     const shape w = walk(in, out, NULL);
@@ -218,12 +225,8 @@ void dlfs__sigmoid(dlfs_matrix *out, const dlfs_matrix *in)
         return;
     }
 #endif
-    for (size_t i = 0; i < w.rows; i++) {
-        const double *a = in->data + i * in->ld;
-        double *o = out->data + i * out->ld;
-        for (size_t j = 0; j < w.cols; j++)
-            o[j] = sigmoid1(a[j]);
-    }
+    for (size_t i = 0; i < w.rows; i++)
+        dlfs__sigmoid_portable(out->data + i * out->ld, in->data + i * in->ld, w.cols);
 }
 
 DLFS_MULTIVERSION

@@ -136,14 +136,21 @@ static void test_sigmoid_matrix(void **state)
     assert_memory_equal(out, out0, sizeof out0);
 }
 
-/* Runs dlfs_sigmoid on xs[0..n) and counts the results more than 4 ULP from
+/* Which sigmoid a sweep checks: the library's choice for this CPU, or the
+ * plain-C path that CPUs without AVX-512 take. */
+static int sweep_portable;
+
+/* Runs the sigmoid on xs[0..n) and counts the results more than 4 ULP from
  * the libm formula; reports the worst. */
 static size_t sigmoid_sweep(const double *xs, size_t n, uint64_t *worst, double *worst_x)
 {
     double *out = malloc(n * sizeof *out);
     assert_non_null(out);
     dlfs_matrix In = dlfs_matrix_view((double *)xs, 1, n, n), Out = dlfs_matrix_view(out, 1, n, n);
-    assert_int_equal(dlfs_sigmoid(&Out, &In), DLFS_OK);
+    if (sweep_portable)
+        dlfs__sigmoid_portable(out, xs, n);
+    else
+        assert_int_equal(dlfs_sigmoid(&Out, &In), DLFS_OK);
     size_t bad = 0;
     for (size_t i = 0; i < n; i++) {
         const uint64_t u = tu_ulp_diff(out[i], dlfs__sigmoid_ref(xs[i]));
@@ -157,9 +164,9 @@ static size_t sigmoid_sweep(const double *xs, size_t n, uint64_t *worst, double 
     return bad;
 }
 
-static void test_sigmoid_vs_libm(void **state)
+static void sigmoid_vs_libm(int portable)
 {
-    (void)state;
+    sweep_portable = portable;
     /* dense sweep of [-750, 750], 1.5 million points, plus random points */
     const size_t n = 1500001;
     double *xs = malloc(n * sizeof *xs);
@@ -186,10 +193,23 @@ static void test_sigmoid_vs_libm(void **state)
         1e-17, -1e-17, 1e-9, -1e-9,
     };
     bad += sigmoid_sweep(extremes, TU_LEN(extremes), &worst, &worst_x);
-    print_message("sigmoid vs libm: worst %llu ULP at x = %.17g\n", (unsigned long long)worst, worst_x);
+    print_message("%s sigmoid vs libm: worst %llu ULP at x = %.17g\n",
+                  sweep_portable ? "portable" : "dispatched", (unsigned long long)worst, worst_x);
     assert_int_equal(bad, 0);
     assert_true(worst <= 4);
     free(xs);
+}
+
+static void test_sigmoid_vs_libm(void **state)
+{
+    (void)state;
+    sigmoid_vs_libm(0);
+}
+
+static void test_sigmoid_portable_vs_libm(void **state)
+{
+    (void)state;
+    sigmoid_vs_libm(1);
 }
 
 /* exp on [-746, 0]: 2 ULP for normal results; subnormal results (x below
@@ -450,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_sigmoid_values),
         cmocka_unit_test(test_sigmoid_matrix),
         cmocka_unit_test(test_sigmoid_vs_libm),
+        cmocka_unit_test(test_sigmoid_portable_vs_libm),
         cmocka_unit_test(test_exp_neg_vs_libm),
         cmocka_unit_test(test_sigmoid_backward),
         cmocka_unit_test(test_mse_hand),
