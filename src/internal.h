@@ -53,6 +53,9 @@ void dlfs__gemm(dlfs_backend backend, dlfs_transpose ta, dlfs_transpose tb,
                 double beta, dlfs_matrix *C);
 void dlfs__bias_add(dlfs_matrix *out, const dlfs_matrix *in, const double *bias);
 void dlfs__sigmoid(dlfs_matrix *out, const dlfs_matrix *in);
+/* n1 = m1 + bias and o1 = sigmoid(n1) in one pass (the network's hidden layer);
+ * the same results as dlfs__bias_add then dlfs__sigmoid. Any two may alias. */
+void dlfs__bias_sigmoid(dlfs_matrix *n1, dlfs_matrix *o1, const dlfs_matrix *m1, const double *bias);
 /* The sigmoid of n contiguous values in plain C, the path of CPUs without
  * AVX-512 (dlfs__sigmoid picks); out may be in. */
 void dlfs__sigmoid_portable(double *out, const double *in, size_t n);
@@ -60,6 +63,9 @@ void dlfs__sigmoid_backward(dlfs_matrix *dx, const dlfs_matrix *dout, const dlfs
 double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matrix *y);
 double dlfs__mse(const dlfs_matrix *p, const dlfs_matrix *y);
 void dlfs__row_sum(double *sums, const dlfs_matrix *in);
+/* Copies the rows idx[0..bs) of src into the first bs rows of dst (a batch)
+ * and sets dst->rows = bs. */
+void dlfs__gather_rows(dlfs_matrix *dst, const dlfs_matrix *src, const size_t *idx, size_t bs);
 /* 1 if every one of n values is finite. */
 int dlfs__all_finite(const double *x, size_t n);
 

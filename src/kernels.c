@@ -97,11 +97,14 @@ double dlfs__sigmoid_ref(double x)
     return e / (1.0 + e);
 }
 
-/* ---- short rows on AVX-512 -------------------------------------------------
+/* ---- AVX-512 paths ---------------------------------------------------------
  *
- * Row sums work column block by column block; with the chapter's 13 columns a
- * plain loop spends most of its time in the scalar remainder of each row.
- * AVX-512's masked loads handle the remainder in one instruction.
+ * The chapter's matrices are tiny (23 x 13), so a pass over one costs about as
+ * much in its remainders and call as in its body. These paths keep every load
+ * and store in the loops a full, unmasked vector; a masked store, which on some
+ * CPUs (this project's Zen 4 among them) is much slower than a plain one, is
+ * used at most once, for the last few values of a pass. Rows shorter than a
+ * vector use masked loads, which cost nothing extra.
  */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(DLFS_NO_MULTIVERSION)
 #include <immintrin.h>
@@ -112,61 +115,191 @@ static inline __mmask8 tail_mask(size_t left)
     return left >= 8 ? (__mmask8)0xff : (__mmask8)((1u << left) - 1u);
 }
 
-/* Eight columns at a time, summed down the rows in a register. */
+/* Column sums, eight columns to a register. For c >= 8 the blocks are full
+ * vectors, the last one starting at c - 8 and overlapping the one before it
+ * (the overlapped sums come out equal and are written twice). Two blocks and
+ * two rows go at once, into four registers, so the additions do not wait on
+ * each other. */
 __attribute__((target("avx512f")))
 static void row_sum_avx512(double *sums, const dlfs_matrix *in)
 {
-    const size_t c = in->cols, ld = in->ld;
-    for (size_t j = 0; j < c; j += 8) {
-        const __mmask8 k = tail_mask(c - j);
-        const double *a = in->data + j;
-        __m512d acc = _mm512_setzero_pd();
-        for (size_t i = 0; i < in->rows; i++)
-            acc = _mm512_add_pd(acc, _mm512_maskz_loadu_pd(k, a + i * ld));
-        _mm512_mask_storeu_pd(sums + j, k, acc);
+    const size_t r = in->rows, c = in->cols, ld = in->ld;
+    const double *a = in->data;
+    if (c < 8) {
+        const __mmask8 k = tail_mask(c);
+        __m512d x = _mm512_setzero_pd(), y = x;
+        size_t i = 0;
+        for (; i + 2 <= r; i += 2) {
+            x = _mm512_add_pd(x, _mm512_maskz_loadu_pd(k, a + i * ld));
+            y = _mm512_add_pd(y, _mm512_maskz_loadu_pd(k, a + (i + 1) * ld));
+        }
+        if (i < r)
+            x = _mm512_add_pd(x, _mm512_maskz_loadu_pd(k, a + i * ld));
+        _mm512_mask_storeu_pd(sums, k, _mm512_add_pd(x, y));
+        return;
+    }
+    for (size_t j = 0; j < c; j += 16) {
+        const size_t j0 = j + 8 <= c ? j : c - 8, j1 = j + 16 <= c ? j + 8 : c - 8;
+        __m512d x0 = _mm512_setzero_pd(), x1 = x0, y0 = x0, y1 = x0;
+        size_t i = 0;
+        for (; i + 2 <= r; i += 2) {
+            const double *a0 = a + i * ld, *a1 = a0 + ld;
+            x0 = _mm512_add_pd(x0, _mm512_loadu_pd(a0 + j0));
+            x1 = _mm512_add_pd(x1, _mm512_loadu_pd(a0 + j1));
+            y0 = _mm512_add_pd(y0, _mm512_loadu_pd(a1 + j0));
+            y1 = _mm512_add_pd(y1, _mm512_loadu_pd(a1 + j1));
+        }
+        if (i < r) {
+            x0 = _mm512_add_pd(x0, _mm512_loadu_pd(a + i * ld + j0));
+            x1 = _mm512_add_pd(x1, _mm512_loadu_pd(a + i * ld + j1));
+        }
+        _mm512_storeu_pd(sums + j0, _mm512_add_pd(x0, y0));
+        _mm512_storeu_pd(sums + j1, _mm512_add_pd(x1, y1));
     }
 }
 
-/* The sigmoid of n contiguous values, the same algorithm as sigmoid1() with
- * AVX-512's own tools: vrndscalepd rounds, vscalefpd multiplies by 2^n in one
- * correctly rounded step (subnormals included), and a masked load and store
- * take the last few values, so no scalar remainder is left. */
+/* The sigmoid of eight values, with AVX-512's own tools and no branch on the
+ * sign. x is clamped to [-746, 40] (beyond, the sigmoid is 0 or 1 to double
+ * precision; min and max are ordered so a NaN passes). Then exp(-x) = 2^-n e^r
+ * with n = round(x / ln 2), r = n ln 2 - x, and e^r from the rational form
+ * above with numerator and denominator halved, which saves an operation:
+ *     a = 1 + r/2 + r^2 (p/2),  d = a - r,  e^r = a / d,  p = P1 + ... + r^8 P5,
+ * so that
+ *     sigmoid(x) = 1 / (1 + exp(-x)) = t / (t + a),   t = 2^n d,
+ * which neither overflows nor loses a subnormal result: vscalefpd scales d in
+ * one correctly rounded step. vrndscalepd rounds. */
+__attribute__((target("avx512f")))
+static inline __m512d sigmoid8(__m512d x)
+{
+    const __m512d log2e = _mm512_set1_pd(1.4426950408889634074);
+    const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
+    const __m512d ln2_lo = _mm512_set1_pd(1.90821492927058770002e-10);
+    /* P1..P5 of exp_neg_ratio(), halved (exactly) */
+    const __m512d H1 = _mm512_set1_pd(0.5 * 1.66666666666666019037e-01);
+    const __m512d H2 = _mm512_set1_pd(0.5 * -2.77777777770155933842e-03);
+    const __m512d H3 = _mm512_set1_pd(0.5 * 6.61375632143793436117e-05);
+    const __m512d H4 = _mm512_set1_pd(0.5 * -1.65339022054652515390e-06);
+    const __m512d H5 = _mm512_set1_pd(0.5 * 4.13813679705723846039e-08);
+    const __m512d half = _mm512_set1_pd(0.5), one = _mm512_set1_pd(1.0);
+    const __m512d lowest = _mm512_set1_pd(-746.0), highest = _mm512_set1_pd(40.0);
+
+    /* vminpd and vmaxpd return their second operand when either is a NaN */
+    const __m512d xc = _mm512_max_pd(lowest, _mm512_min_pd(highest, x));
+    const __m512d n = _mm512_roundscale_pd(_mm512_mul_pd(xc, log2e),
+                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512d r = _mm512_fmsub_pd(n, ln2_hi, xc);                /* n ln 2 - x, in two parts */
+    r = _mm512_fmadd_pd(n, ln2_lo, r);
+    const __m512d r2 = _mm512_mul_pd(r, r);
+    __m512d p = _mm512_fmadd_pd(r2, H5, H4);
+    p = _mm512_fmadd_pd(r2, p, H3);
+    p = _mm512_fmadd_pd(r2, p, H2);
+    p = _mm512_fmadd_pd(r2, p, H1);
+    const __m512d a = _mm512_fmadd_pd(r2, p, _mm512_fmadd_pd(r, half, one));
+    const __m512d t = _mm512_scalef_pd(_mm512_sub_pd(a, r), n);
+    return _mm512_div_pd(t, _mm512_add_pd(t, a));
+}
+
+/* The sigmoid of n contiguous values; out may be in. */
 __attribute__((target("avx512f")))
 static void sigmoid_avx512(double *out, const double *in, size_t n)
 {
-    const __m512d log2e = _mm512_set1_pd(1.4426950408889634074);
-    const __m512d m_ln2_hi = _mm512_set1_pd(-6.93147180369123816490e-01);
-    const __m512d m_ln2_lo = _mm512_set1_pd(-1.90821492927058770002e-10);
-    const __m512d P1 = _mm512_set1_pd(1.66666666666666019037e-01);
-    const __m512d P2 = _mm512_set1_pd(-2.77777777770155933842e-03);
-    const __m512d P3 = _mm512_set1_pd(6.61375632143793436117e-05);
-    const __m512d P4 = _mm512_set1_pd(-1.65339022054652515390e-06);
-    const __m512d P5 = _mm512_set1_pd(4.13813679705723846039e-08);
-    const __m512d two = _mm512_set1_pd(2.0), zero = _mm512_setzero_pd();
-    const __m512d lowest = _mm512_set1_pd(-746.0);
-    const __m512i abs_mask = _mm512_set1_epi64(0x7fffffffffffffffLL);
-
-    for (size_t j = 0; j < n; j += 8) {
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        _mm512_storeu_pd(out + j, sigmoid8(_mm512_loadu_pd(in + j)));
+    if (j < n) {
         const __mmask8 k = tail_mask(n - j);
-        const __m512d x = _mm512_maskz_loadu_pd(k, in + j);
-        /* a = -|x|, at least -746; max(lowest, a) keeps a NaN a */
-        __m512d a = _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(x), abs_mask));
-        a = _mm512_max_pd(lowest, _mm512_sub_pd(zero, a));
-        const __m512d kd = _mm512_roundscale_pd(_mm512_mul_pd(a, log2e),
-                                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        __m512d r = _mm512_fmadd_pd(kd, m_ln2_hi, a);
-        r = _mm512_fmadd_pd(kd, m_ln2_lo, r);
-        const __m512d r2 = _mm512_mul_pd(r, r);
-        __m512d p = _mm512_fmadd_pd(r2, P5, P4);
-        p = _mm512_fmadd_pd(r2, p, P3);
-        p = _mm512_fmadd_pd(r2, p, P2);
-        p = _mm512_fmadd_pd(r2, p, P1);
-        const __m512d c = _mm512_fnmadd_pd(r2, p, r);                 /* r - r2 p */
-        const __m512d num = _mm512_scalef_pd(_mm512_sub_pd(_mm512_fmadd_pd(two, r, two), c), kd);
-        const __m512d den = _mm512_sub_pd(two, c);                     /* e = num / den */
-        const __mmask8 pos = _mm512_cmp_pd_mask(x, zero, _CMP_GE_OQ);
-        const __m512d top = _mm512_mask_blend_pd(pos, num, den);      /* x >= 0: den, else num */
-        _mm512_mask_storeu_pd(out + j, k, _mm512_div_pd(top, _mm512_add_pd(den, num)));
+        _mm512_mask_storeu_pd(out + j, k, sigmoid8(_mm512_maskz_loadu_pd(k, in + j)));
+    }
+}
+
+/* Widest row the one-pass bias-add and sigmoid takes (its bias pattern lives
+ * on the stack); wider rows go row by row, where the remainders cost little. */
+#define BIAS_PATTERN_MAX 64
+
+/* n1 = m1 + bias and o1 = sigmoid(n1) for a gap-free rows x c matrix walked as
+ * one long row of n values, eight at a time. The value at flat position p takes
+ * bias[p mod c]; pattern[] holds the bias over and over, so the eight biases of
+ * a vector starting at p are pattern[off .. off + 8) with off = p mod c. Any of
+ * the three may be the same array. */
+__attribute__((target("avx512f")))
+static void bias_sigmoid_flat_avx512(double *n1, double *o1, const double *m1, const double *bias,
+                                     size_t n, size_t c)
+{
+    double pattern[BIAS_PATTERN_MAX + 8];
+    for (size_t i = 0, b = 0; i < c + 8; i++) {
+        pattern[i] = bias[b];
+        b = b + 1 == c ? 0 : b + 1;
+    }
+    const size_t step = 8 % c;
+    size_t j = 0, off = 0;
+    for (; j + 8 <= n; j += 8) {
+        const __m512d x = _mm512_add_pd(_mm512_loadu_pd(m1 + j), _mm512_loadu_pd(pattern + off));
+        _mm512_storeu_pd(n1 + j, x);
+        _mm512_storeu_pd(o1 + j, sigmoid8(x));
+        off += step;
+        off = off >= c ? off - c : off;
+    }
+    if (j < n) {
+        const __mmask8 k = tail_mask(n - j);
+        const __m512d x = _mm512_add_pd(_mm512_maskz_loadu_pd(k, m1 + j), _mm512_loadu_pd(pattern + off));
+        _mm512_mask_storeu_pd(n1 + j, k, x);
+        _mm512_mask_storeu_pd(o1 + j, k, sigmoid8(x));
+    }
+}
+
+/* d = g * s * (1 - s) over n contiguous values; d may be g. */
+__attribute__((target("avx512f")))
+static void sigmoid_backward_avx512(double *d, const double *g, const double *s, size_t n)
+{
+    const __m512d one = _mm512_set1_pd(1.0);
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        const __m512d sj = _mm512_loadu_pd(s + j);
+        _mm512_storeu_pd(d + j, _mm512_mul_pd(_mm512_mul_pd(_mm512_loadu_pd(g + j), sj),
+                                              _mm512_sub_pd(one, sj)));
+    }
+    if (j < n) {
+        const __mmask8 k = tail_mask(n - j);
+        const __m512d sj = _mm512_maskz_loadu_pd(k, s + j);
+        _mm512_mask_storeu_pd(d + j, k, _mm512_mul_pd(_mm512_mul_pd(_mm512_maskz_loadu_pd(k, g + j), sj),
+                                                      _mm512_sub_pd(one, sj)));
+    }
+}
+
+/* The sum of (y - p)^2 over n contiguous values, with g = scale (y - p). */
+__attribute__((target("avx512f")))
+static double mse_grad_avx512(double *g, const double *p, const double *y, size_t n, double scale)
+{
+    const __m512d sc = _mm512_set1_pd(scale);
+    __m512d acc = _mm512_setzero_pd();
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        const __m512d d = _mm512_sub_pd(_mm512_loadu_pd(y + j), _mm512_loadu_pd(p + j));
+        acc = _mm512_fmadd_pd(d, d, acc);
+        _mm512_storeu_pd(g + j, _mm512_mul_pd(sc, d));
+    }
+    if (j < n) {
+        const __mmask8 k = tail_mask(n - j);
+        const __m512d d = _mm512_sub_pd(_mm512_maskz_loadu_pd(k, y + j), _mm512_maskz_loadu_pd(k, p + j));
+        acc = _mm512_fmadd_pd(d, d, acc);
+        _mm512_mask_storeu_pd(g + j, k, _mm512_mul_pd(sc, d));
+    }
+    return _mm512_reduce_add_pd(acc);
+}
+
+/* Copies rows idx[0..bs) of a matrix with 8 <= c <= 64 columns: full vectors,
+ * the last one starting at c - 8 and overlapping the one before it (which is
+ * harmless: source and destination are different arrays). */
+__attribute__((target("avx512f")))
+static void gather_rows_avx512(double *dst, size_t dst_ld, const double *src, size_t src_ld,
+                               const size_t *idx, size_t bs, size_t c)
+{
+    for (size_t i = 0; i < bs; i++) {
+        const double *from = src + idx[i] * src_ld;
+        double *to = dst + i * dst_ld;
+        for (size_t j = 0; j + 8 < c; j += 8)
+            _mm512_storeu_pd(to + j, _mm512_loadu_pd(from + j));
+        _mm512_storeu_pd(to + c - 8, _mm512_loadu_pd(from + c - 8));
     }
 }
 
@@ -230,9 +363,40 @@ void dlfs__sigmoid(dlfs_matrix *out, const dlfs_matrix *in)
 }
 
 DLFS_MULTIVERSION
+void dlfs__bias_sigmoid(dlfs_matrix *n1, dlfs_matrix *o1, const dlfs_matrix *m1, const double *bias)
+{
+#ifdef DLFS_HAVE_AVX512_PATH
+    const shape w = walk(m1, n1, o1);
+    if (w.rows == 1 && m1->cols <= BIAS_PATTERN_MAX && have_avx512()) {
+        bias_sigmoid_flat_avx512(n1->data, o1->data, m1->data, bias, w.cols, m1->cols);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < m1->rows; i++) {
+        const double *a = m1->data + i * m1->ld;
+        double *n = n1->data + i * n1->ld, *o = o1->data + i * o1->ld;
+        for (size_t j = 0; j < m1->cols; j++)
+            n[j] = a[j] + bias[j];
+#ifdef DLFS_HAVE_AVX512_PATH
+        if (have_avx512()) {
+            sigmoid_avx512(o, n, m1->cols);
+            continue;
+        }
+#endif
+        dlfs__sigmoid_portable(o, n, m1->cols);
+    }
+}
+
+DLFS_MULTIVERSION
 void dlfs__sigmoid_backward(dlfs_matrix *dx, const dlfs_matrix *dout, const dlfs_matrix *s)
 {
     const shape w = walk(dout, s, dx);
+#ifdef DLFS_HAVE_AVX512_PATH
+    if (w.rows == 1 && have_avx512()) {
+        sigmoid_backward_avx512(dx->data, dout->data, s->data, w.cols);
+        return;
+    }
+#endif
     for (size_t i = 0; i < w.rows; i++) {
         const double *g = dout->data + i * dout->ld;
         const double *si = s->data + i * s->ld;
@@ -261,8 +425,12 @@ DLFS_MULTIVERSION
 double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matrix *y)
 {
     const double count = (double)p->rows * (double)p->cols;
-    const double scale = -2.0 / count;
+    const double scale = -2.0 / count;      /* dL/dP = -2 (y - P) / (B*m) */
     const shape w = walk(p, y, dl_dp);
+#ifdef DLFS_HAVE_AVX512_PATH
+    if (w.rows == 1 && have_avx512())
+        return mse_grad_avx512(dl_dp->data, p->data, y->data, w.cols, scale) / count;
+#endif
     double sum = 0.0;
     for (size_t i = 0; i < w.rows; i++) {
         const double *pi = p->data + i * p->ld, *yi = y->data + i * y->ld;
@@ -270,7 +438,7 @@ double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matri
         for (size_t j = 0; j < w.cols; j++) {
             const double d = yi[j] - pi[j];
             sum += d * d;
-            gi[j] = scale * d;      /* dL/dP = -2 (y - P) / (B*m) */
+            gi[j] = scale * d;
         }
     }
     return sum / count;
@@ -299,6 +467,34 @@ void dlfs__row_sum(double *restrict sums, const dlfs_matrix *in)
     for (size_t i = 1; i < r; i++)
         for (size_t j = 0; j < c; j++)
             sums[j] += a[i * ld + j];
+}
+
+DLFS_MULTIVERSION
+void dlfs__gather_rows(dlfs_matrix *dst, const dlfs_matrix *src, const size_t *idx, size_t bs)
+{
+    const size_t c = src->cols;
+    dst->rows = bs;
+    if (c == 1) {                     /* one target column: one value per row */
+        for (size_t i = 0; i < bs; i++)
+            dst->data[i * dst->ld] = src->data[idx[i] * src->ld];
+        return;
+    }
+#ifdef DLFS_HAVE_AVX512_PATH
+    if (c >= 8 && c <= 64 && have_avx512()) {
+        gather_rows_avx512(dst->data, dst->ld, src->data, src->ld, idx, bs, c);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < bs; i++) {
+        const double *restrict from = src->data + idx[i] * src->ld;
+        double *restrict to = dst->data + i * dst->ld;
+        if (c >= 64) {               /* long rows: the library copy is fastest */
+            memcpy(to, from, c * sizeof(double));
+            continue;
+        }
+        for (size_t j = 0; j < c; j++)  /* short rows: no call per row */
+            to[j] = from[j];
+    }
 }
 
 /* ---- checked public versions --------------------------------------------- */

@@ -128,8 +128,7 @@ void dlfs__nn_forward(const dlfs_nn *model, const dlfs_matrix *X, const dlfs_mat
     info->M2.rows = info->P.rows = info->dL_dP.rows = B;
 
     dlfs__gemm(be, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W1, 0.0, &info->M1);        /* M1 = X.W1 */
-    dlfs__bias_add(&info->N1, &info->M1, model->B1.data);                                 /* N1 = M1 + B1 */
-    dlfs__sigmoid(&info->O1, &info->N1);                                                  /* O1 = sigmoid(N1) */
+    dlfs__bias_sigmoid(&info->N1, &info->O1, &info->M1, model->B1.data); /* N1 = M1 + B1, O1 = sigmoid(N1) */
     dlfs__gemm(be, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, &info->O1, &model->W2, 0.0, &info->M2); /* M2 = O1.W2 */
     dlfs__bias_add(&info->P, &info->M2, model->B2.data);                                  /* P = M2 + B2 */
     info->loss = dlfs__mse_grad(&info->dL_dP, &info->P, y);                   /* L and dL/dP together */

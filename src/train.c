@@ -110,29 +110,6 @@ static dlfs_status check_inputs(const char *fn, const struct model_ops *ops, con
     return DLFS_OK;
 }
 
-/* Copies the rows idx[0..bs) of src into the first bs rows of dst. */
-DLFS_MULTIVERSION
-static void gather_rows(dlfs_matrix *dst, const dlfs_matrix *src, const size_t *idx, size_t bs)
-{
-    const size_t c = src->cols;
-    dst->rows = bs;
-    if (c == 1) {                     /* one target column: one value per row */
-        for (size_t i = 0; i < bs; i++)
-            dst->data[i * dst->ld] = src->data[idx[i] * src->ld];
-        return;
-    }
-    for (size_t i = 0; i < bs; i++) {
-        const double *restrict from = src->data + idx[i] * src->ld;
-        double *restrict to = dst->data + i * dst->ld;
-        if (c >= 64) {               /* long rows: the library copy is fastest */
-            memcpy(to, from, c * sizeof(double));
-            continue;
-        }
-        for (size_t j = 0; j < c; j++)  /* short rows: no call per row */
-            to[j] = from[j];
-    }
-}
-
 static dlfs_status train(const char *fn, struct model_ops *ops, const dlfs_matrix *X, const dlfs_matrix *y,
                          const dlfs_train_options *opt, dlfs_train_result *result)
 {
@@ -175,8 +152,8 @@ static dlfs_status train(const char *fn, struct model_ops *ops, const dlfs_matri
             start = 0;
         }
         const size_t bs = n - start < batch ? n - start : batch;
-        gather_rows(&Xb, X, perm + start, bs);
-        gather_rows(&yb, y, perm + start, bs);
+        dlfs__gather_rows(&Xb, X, perm + start, bs);
+        dlfs__gather_rows(&yb, y, perm + start, bs);
         start += bs;
 
         const double loss = ops->forward(ops, &Xb, &yb, 0);

@@ -1,5 +1,6 @@
 /* tests/test_kernels.c - bias-add, sigmoid (against libm), its derivative, the
- * loss, its gradient and row sums. */
+ * loss, its gradient and row sums; the training step's one-pass and AVX-512
+ * paths against their plain versions; the batch gather. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -462,6 +463,194 @@ static void test_row_sum_widths(void **state)
         }
 }
 
+
+/* ---- the step's one-pass and AVX-512 paths, against their plain versions ------ */
+
+/* Widths around the vector length (8), the chapter's 13, and either side of
+ * the one-pass limit (64); heights 1, 2, 3 and the chapter's batch of 23. */
+static const size_t pass_widths[] = {1, 2, 3, 7, 8, 9, 13, 15, 16, 17, 31, 63, 64, 65, 100};
+static const size_t pass_heights[] = {1, 2, 3, 23};
+
+/* dlfs__bias_sigmoid gives bit for bit what dlfs__bias_add then dlfs__sigmoid
+ * give, gap-free (the one-pass walk) or not, in place or not, and writes
+ * nothing outside the matrices. */
+static void test_bias_sigmoid_matches_two_passes(void **state)
+{
+    (void)state;
+    dlfs_rng rng;
+    dlfs_rng_seed(&rng, 13);
+    for (size_t w = 0; w < TU_LEN(pass_widths); w++)
+        for (size_t hh = 0; hh < TU_LEN(pass_heights); hh++)
+            for (int gap = 0; gap <= 1; gap++)
+                for (int in_place = 0; in_place <= 1; in_place++) {
+                    const size_t c = pass_widths[w], r = pass_heights[hh], ld = c + 3 * (size_t)gap;
+                    const size_t len = r * ld + 8;
+                    double *m1 = malloc(len * sizeof *m1), *n1 = malloc(len * sizeof *n1);
+                    double *o1 = malloc(len * sizeof *o1), *n1_ref = malloc(len * sizeof *n1);
+                    double *o1_ref = malloc(len * sizeof *o1), *bias = malloc(c * sizeof *bias);
+                    assert_true(m1 && n1 && o1 && n1_ref && o1_ref && bias);
+                    tu_fill_value(m1, len, 77.0);
+                    dlfs_matrix M1 = dlfs_matrix_view(m1, r, c, ld);
+                    tu_fill_normal(&M1, &rng, 8.0);
+                    for (size_t j = 0; j < c; j++)
+                        bias[j] = 3.0 * dlfs_rng_normal(&rng);
+                    tu_fill_value(n1_ref, len, -1.0);
+                    tu_fill_value(o1_ref, len, -2.0);
+                    dlfs_matrix N1r = dlfs_matrix_view(n1_ref, r, c, ld), O1r = dlfs_matrix_view(o1_ref, r, c, ld);
+                    dlfs__bias_add(&N1r, &M1, bias);
+                    dlfs__sigmoid(&O1r, &N1r);
+                    if (in_place) {
+                        /* n1 is m1 and o1 is m1: the layer overwritten as it goes */
+                        dlfs__bias_sigmoid(&M1, &M1, &M1, bias);
+                        for (size_t i = 0; i < r; i++) {
+                            assert_memory_equal(m1 + i * ld, o1_ref + i * ld, c * sizeof(double));
+                            for (size_t j = c; j < ld; j++)
+                                assert_true(m1[i * ld + j] == 77.0);
+                        }
+                        for (size_t k = r * ld; k < len; k++)
+                            assert_true(m1[k] == 77.0);
+                    } else {
+                        tu_fill_value(n1, len, -1.0);
+                        tu_fill_value(o1, len, -2.0);
+                        dlfs_matrix N1 = dlfs_matrix_view(n1, r, c, ld), O1 = dlfs_matrix_view(o1, r, c, ld);
+                        dlfs__bias_sigmoid(&N1, &O1, &M1, bias);
+                        assert_memory_equal(n1, n1_ref, len * sizeof(double));
+                        assert_memory_equal(o1, o1_ref, len * sizeof(double));
+                    }
+                    free(m1), free(n1), free(o1), free(n1_ref), free(o1_ref), free(bias);
+                }
+}
+
+/* The extremes go through the one-pass walk as through the plain sigmoid. */
+static void test_bias_sigmoid_extremes(void **state)
+{
+    (void)state;
+    double m1[3 * 13], n1[3 * 13], o1[3 * 13], bias[13] = {0};
+    const double xs[] = {0.0, -0.0, 1e308, -1e308, INFINITY, -INFINITY, NAN, 745.13, -745.13,
+                         -708.39, 36.7368005696771, -1e-310, 1e-17};
+    for (size_t i = 0; i < TU_LEN(m1); i++)
+        m1[i] = xs[i % TU_LEN(xs)];
+    dlfs_matrix M1 = dlfs_matrix_view(m1, 3, 13, 13), N1 = dlfs_matrix_view(n1, 3, 13, 13);
+    dlfs_matrix O1 = dlfs_matrix_view(o1, 3, 13, 13);
+    dlfs__bias_sigmoid(&N1, &O1, &M1, bias);
+    for (size_t i = 0; i < TU_LEN(m1); i++) {
+        if (isnan(m1[i])) {
+            assert_true(isnan(n1[i]) && isnan(o1[i]));
+            continue;
+        }
+        assert_true(n1[i] == m1[i]);
+        assert_true(tu_ulp_diff(o1[i], dlfs__sigmoid_ref(m1[i])) <= 4);
+    }
+}
+
+/* The flat AVX-512 sigmoid derivative against the plain formula, bit for bit. */
+static void test_sigmoid_backward_shapes(void **state)
+{
+    (void)state;
+    dlfs_rng rng;
+    dlfs_rng_seed(&rng, 17);
+    for (size_t w = 0; w < TU_LEN(pass_widths); w++)
+        for (size_t hh = 0; hh < TU_LEN(pass_heights); hh++)
+            for (int gap = 0; gap <= 1; gap++) {
+                const size_t c = pass_widths[w], r = pass_heights[hh], ld = c + 2 * (size_t)gap;
+                const size_t len = r * ld + 8;
+                double *g = malloc(len * sizeof *g), *sg = malloc(len * sizeof *sg), *d = malloc(len * sizeof *d);
+                assert_true(g && sg && d);
+                tu_fill_value(g, len, 5.0);
+                tu_fill_value(sg, len, 0.5);
+                tu_fill_value(d, len, -3.0);
+                dlfs_matrix G = dlfs_matrix_view(g, r, c, ld), S = dlfs_matrix_view(sg, r, c, ld);
+                dlfs_matrix D = dlfs_matrix_view(d, r, c, ld);
+                tu_fill_normal(&G, &rng, 2.0);
+                for (size_t i = 0; i < r; i++)
+                    for (size_t j = 0; j < c; j++)
+                        sg[i * ld + j] = dlfs_rng_uniform(&rng);
+                dlfs__sigmoid_backward(&D, &G, &S);
+                for (size_t i = 0; i < r; i++) {
+                    for (size_t j = 0; j < c; j++) {
+                        const double gv = g[i * ld + j], sv = sg[i * ld + j];
+                        assert_true(d[i * ld + j] == gv * sv * (1.0 - sv));
+                    }
+                    for (size_t j = c; j < ld; j++)
+                        assert_true(d[i * ld + j] == -3.0);
+                }
+                for (size_t k = r * ld; k < len; k++)
+                    assert_true(d[k] == -3.0);
+                /* in place on the incoming gradient, as the network does */
+                dlfs__sigmoid_backward(&G, &G, &S);
+                for (size_t i = 0; i < r; i++)
+                    for (size_t j = 0; j < c; j++)
+                        assert_true(g[i * ld + j] == d[i * ld + j]);
+                free(g), free(sg), free(d);
+            }
+}
+
+/* The loss and its gradient on gap-free matrices (the AVX-512 walk) against
+ * a long double sum and the formula. */
+static void test_mse_grad_flat(void **state)
+{
+    (void)state;
+    dlfs_rng rng;
+    dlfs_rng_seed(&rng, 19);
+    const size_t lens[] = {1, 2, 7, 8, 9, 15, 16, 17, 23, 64, 299, 1000};
+    for (size_t s = 0; s < TU_LEN(lens); s++) {
+        const size_t n = lens[s];
+        double *p = malloc((n + 8) * sizeof *p), *y = malloc(n * sizeof *y), *g = malloc((n + 8) * sizeof *g);
+        assert_true(p && y && g);
+        tu_fill_value(g, n + 8, 42.0);
+        dlfs_matrix P = dlfs_matrix_view(p, n, 1, 1), Y = dlfs_matrix_view(y, n, 1, 1), G = dlfs_matrix_view(g, n, 1, 1);
+        tu_fill_normal(&P, &rng, 5.0);
+        tu_fill_normal(&Y, &rng, 5.0);
+        const double loss = dlfs__mse_grad(&G, &P, &Y);
+        long double sum = 0.0L;
+        for (size_t i = 0; i < n; i++) {
+            const double d = y[i] - p[i];
+            sum += (long double)d * d;
+            assert_true(g[i] == (-2.0 / (double)n) * d);
+        }
+        for (size_t i = n; i < n + 8; i++)
+            assert_true(g[i] == 42.0);
+        const double ref = (double)(sum / (long double)n);
+        assert_true(fabs(loss - ref) <= 1e-14 * ref);
+        assert_true(fabs(loss - dlfs__mse(&P, &Y)) <= 1e-14 * ref);
+        free(p), free(y), free(g);
+    }
+}
+
+/* A batch gathered by index: every width, each row a copy of its source row,
+ * nothing written past the batch's columns. */
+static void test_gather_rows(void **state)
+{
+    (void)state;
+    dlfs_rng rng;
+    dlfs_rng_seed(&rng, 23);
+    for (size_t w = 0; w < TU_LEN(pass_widths); w++) {
+        const size_t c = pass_widths[w], n = 40, bs = 23, src_ld = c + 1, dst_ld = c + 2;
+        double *src = malloc(n * src_ld * sizeof *src), *dst = malloc((bs * dst_ld + 8) * sizeof *dst);
+        size_t idx[23];
+        assert_true(src && dst);
+        dlfs_matrix S = dlfs_matrix_view(src, n, c, src_ld);
+        tu_fill_value(src, n * src_ld, NAN);
+        tu_fill_normal(&S, &rng, 1.0);
+        tu_fill_value(dst, bs * dst_ld + 8, -7.0);
+        for (size_t i = 0; i < bs; i++)
+            idx[i] = (size_t)dlfs_rng_below(&rng, n);
+        idx[0] = n - 1;                       /* the last row of the source, too */
+        dlfs_matrix D = dlfs_matrix_view(dst, bs, c, dst_ld);
+        D.rows = 0;
+        dlfs__gather_rows(&D, &S, idx, bs);
+        assert_int_equal(D.rows, bs);
+        for (size_t i = 0; i < bs; i++) {
+            assert_memory_equal(dst + i * dst_ld, src + idx[i] * src_ld, c * sizeof(double));
+            for (size_t j = c; j < dst_ld; j++)
+                assert_true(dst[i * dst_ld + j] == -7.0);
+        }
+        for (size_t k = bs * dst_ld; k < bs * dst_ld + 8; k++)
+            assert_true(dst[k] == -7.0);
+        free(src), free(dst);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +667,11 @@ int main(void)
         cmocka_unit_test(test_mse_errors),
         cmocka_unit_test(test_row_sum),
         cmocka_unit_test(test_row_sum_widths),
+        cmocka_unit_test(test_bias_sigmoid_matches_two_passes),
+        cmocka_unit_test(test_bias_sigmoid_extremes),
+        cmocka_unit_test(test_sigmoid_backward_shapes),
+        cmocka_unit_test(test_mse_grad_flat),
+        cmocka_unit_test(test_gather_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
