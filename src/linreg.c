@@ -86,7 +86,9 @@ dlfs_status dlfs_linreg_forward_info_alloc(dlfs_linreg_forward_info *info, size_
     *info = (dlfs_linreg_forward_info){0};
     if (max_rows == 0 || m == 0)
         return dlfs__fail(DLFS_EEMPTY, "dlfs_linreg_forward_info_alloc: max_rows = %zu, m = %zu", max_rows, m);
-    if (!dlfs__mul(max_rows, m, &bm) || !dlfs__mul(bm, 3, &n))
+    /* N, P, dL_dP: B x m each, each on its own line boundary */
+    if (!dlfs__mul(max_rows, m, &bm) || !dlfs__line_round(bm, &bm) || !dlfs__mul(bm, 3, &n) ||
+        !dlfs__add(n, DLFS__LINE - 1, &n))
         return dlfs__fail(DLFS_EOVERFLOW, "dlfs_linreg_forward_info_alloc: %zu x %zu overflows", max_rows, m);
     double *p;
     dlfs_status st = dlfs__alloc_doubles(n, &p, "dlfs_linreg_forward_info_alloc");
@@ -94,9 +96,10 @@ dlfs_status dlfs_linreg_forward_info_alloc(dlfs_linreg_forward_info *info, size_
         return st;
     info->block = p;
     info->capacity = max_rows;
-    dlfs__carve(&p, &info->N, max_rows, m);
-    dlfs__carve(&p, &info->P, max_rows, m);
-    dlfs__carve(&p, &info->dL_dP, max_rows, m);
+    p = dlfs__line_align(p);
+    dlfs__carve_lines(&p, &info->N, max_rows, m);
+    dlfs__carve_lines(&p, &info->P, max_rows, m);
+    dlfs__carve_lines(&p, &info->dL_dP, max_rows, m);
     info->loss = NAN;
     return DLFS_OK;
 }

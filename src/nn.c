@@ -87,9 +87,11 @@ dlfs_status dlfs_nn_forward_info_alloc(dlfs_nn_forward_info *info, size_t max_ro
     if (max_rows == 0 || h == 0 || m == 0)
         return dlfs__fail(DLFS_EEMPTY, "dlfs_nn_forward_info_alloc: max_rows = %zu, h = %zu, m = %zu",
                           max_rows, h, m);
-    /* M1, N1, O1, dL_dN1: B x h each; M2, P, dL_dP: B x m each. */
-    if (!dlfs__mul(max_rows, h, &bh) || !dlfs__mul(max_rows, m, &bm) || !dlfs__mul(bh, 4, &bh) ||
-        !dlfs__mul(bm, 3, &bm) || !dlfs__add(bh, bm, &n))
+    /* M1, N1, O1, dL_dN1: B x h each; M2, P, dL_dP: B x m each; each on its
+     * own line boundary. */
+    if (!dlfs__mul(max_rows, h, &bh) || !dlfs__mul(max_rows, m, &bm) || !dlfs__line_round(bh, &bh) ||
+        !dlfs__line_round(bm, &bm) || !dlfs__mul(bh, 4, &bh) || !dlfs__mul(bm, 3, &bm) ||
+        !dlfs__add(bh, bm, &n) || !dlfs__add(n, DLFS__LINE - 1, &n))
         return dlfs__fail(DLFS_EOVERFLOW, "dlfs_nn_forward_info_alloc: %zu rows x %zu hidden overflow",
                           max_rows, h);
     double *p;
@@ -98,13 +100,14 @@ dlfs_status dlfs_nn_forward_info_alloc(dlfs_nn_forward_info *info, size_t max_ro
         return st;
     info->block = p;
     info->capacity = max_rows;
-    dlfs__carve(&p, &info->M1, max_rows, h);
-    dlfs__carve(&p, &info->N1, max_rows, h);
-    dlfs__carve(&p, &info->O1, max_rows, h);
-    dlfs__carve(&p, &info->dL_dN1, max_rows, h);
-    dlfs__carve(&p, &info->M2, max_rows, m);
-    dlfs__carve(&p, &info->P, max_rows, m);
-    dlfs__carve(&p, &info->dL_dP, max_rows, m);
+    p = dlfs__line_align(p);
+    dlfs__carve_lines(&p, &info->M1, max_rows, h);
+    dlfs__carve_lines(&p, &info->N1, max_rows, h);
+    dlfs__carve_lines(&p, &info->O1, max_rows, h);
+    dlfs__carve_lines(&p, &info->dL_dN1, max_rows, h);
+    dlfs__carve_lines(&p, &info->M2, max_rows, m);
+    dlfs__carve_lines(&p, &info->P, max_rows, m);
+    dlfs__carve_lines(&p, &info->dL_dP, max_rows, m);
     info->loss = NAN;
     return DLFS_OK;
 }

@@ -129,13 +129,24 @@ static dlfs_status train(const char *fn, struct model_ops *ops, const dlfs_matri
     if (!dlfs__mul(n, sizeof(size_t), &perm_bytes))
         return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows overflow", fn, n);
     size_t *perm = malloc(perm_bytes);
-    dlfs_matrix Xb = {0}, yb = {0};
+    dlfs_matrix Xb = {0}, yb = {0};    /* the batch, each on a line boundary of one block */
+    double *batch_block = NULL;
     if (!perm) {
         st = dlfs__fail(DLFS_ENOMEM, "%s: could not allocate the permutation of %zu rows", fn, n);
         goto out;
     }
-    if ((st = dlfs_matrix_alloc(&Xb, batch, ops->k)) || (st = dlfs_matrix_alloc(&yb, batch, ops->m)) ||
-        (st = ops->alloc(ops, batch, n_val)))
+    size_t bk, bm, nb;
+    if (!dlfs__mul(batch, ops->k, &bk) || !dlfs__mul(batch, ops->m, &bm) || !dlfs__line_round(bk, &bk) ||
+        !dlfs__line_round(bm, &bm) || !dlfs__add(bk, bm, &nb) || !dlfs__add(nb, DLFS__LINE - 1, &nb)) {
+        st = dlfs__fail(DLFS_EOVERFLOW, "%s: a batch of %zu rows overflows", fn, batch);
+        goto out;
+    }
+    if ((st = dlfs__alloc_doubles(nb, &batch_block, fn)))
+        goto out;
+    double *cursor = dlfs__line_align(batch_block);
+    dlfs__carve_lines(&cursor, &Xb, batch, ops->k);
+    dlfs__carve_lines(&cursor, &yb, batch, ops->m);
+    if ((st = ops->alloc(ops, batch, n_val)))
         goto out;
 
     dlfs_rng rng;
@@ -189,8 +200,7 @@ static dlfs_status train(const char *fn, struct model_ops *ops, const dlfs_matri
 out_free:
     ops->free(ops);
 out:
-    dlfs_matrix_free(&Xb);
-    dlfs_matrix_free(&yb);
+    free(batch_block);
     free(perm);
     if (result)
         *result = res;

@@ -310,24 +310,53 @@ static void test_init_and_copy(void **state)
     dlfs_linreg_free(&c);
 }
 
+/* Each matrix of a forward info starts on a 64-byte line and none overlaps
+ * the next. */
+static void test_info_lines(void **state)
+{
+    (void)state;
+    const size_t shapes[][2] = {{1, 1}, {23, 1}, {5, 3}, {256, 2}};
+    for (size_t i = 0; i < TU_LEN(shapes); i++) {
+        const size_t B = shapes[i][0], m = shapes[i][1];
+        dlfs_linreg_forward_info info;
+        assert_int_equal(dlfs_linreg_forward_info_alloc(&info, B, m), DLFS_OK);
+        const dlfs_matrix *ms[] = {&info.N, &info.P, &info.dL_dP};
+        for (size_t j = 0; j < TU_LEN(ms); j++) {
+            assert_int_equal((uintptr_t)ms[j]->data % 64, 0);
+            assert_true(ms[j]->data >= info.block);
+            if (j + 1 < TU_LEN(ms))
+                assert_true(ms[j]->data + B * m <= ms[j + 1]->data);
+        }
+        dlfs_linreg_forward_info_free(&info);
+    }
+}
+
 /* ---- every error of forward, gradients and predict ------------------------- */
 
 /* The info struct and its whole block, to see that a failed call wrote nothing. */
 struct info_snapshot {
     dlfs_linreg_forward_info info;
-    double block[3 * 8 * 2];
+    double block[64];
 };
+
+/* Doubles of the block in use: from its start to the end of its last matrix. */
+static size_t info_doubles(const dlfs_linreg_forward_info *info)
+{
+    const size_t n = (size_t)(info->dL_dP.data - info->block) + info->capacity * info->dL_dP.cols;
+    assert_true(n <= 64);
+    return n;
+}
 
 static void snap(struct info_snapshot *s, const dlfs_linreg_forward_info *info)
 {
     s->info = *info;
-    memcpy(s->block, info->block, 3 * info->capacity * info->N.cols * sizeof(double));
+    memcpy(s->block, info->block, info_doubles(info) * sizeof(double));
 }
 
 static void assert_unchanged(const struct info_snapshot *s, const dlfs_linreg_forward_info *info)
 {
     assert_memory_equal(&s->info, info, sizeof *info);
-    assert_memory_equal(s->block, info->block, 3 * info->capacity * info->N.cols * sizeof(double));
+    assert_memory_equal(s->block, info->block, info_doubles(info) * sizeof(double));
 }
 
 static void test_forward_errors(void **state)
@@ -490,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_update),
         cmocka_unit_test(test_alloc_errors),
         cmocka_unit_test(test_init_and_copy),
+        cmocka_unit_test(test_info_lines),
         cmocka_unit_test(test_forward_errors),
         cmocka_unit_test(test_gradients_errors),
         cmocka_unit_test(test_predict_errors),

@@ -388,12 +388,35 @@ static void test_init_and_copy(void **state)
     dlfs_nn_free(&c);
 }
 
+/* Each matrix of a forward info starts on a 64-byte line (the elementwise
+ * passes rely on it for speed) and none overlaps the next. */
+static void test_info_lines(void **state)
+{
+    (void)state;
+    const size_t shapes[][3] = {{1, 1, 1}, {23, 13, 1}, {5, 3, 2}, {7, 9, 3}, {256, 512, 1}};
+    for (size_t i = 0; i < TU_LEN(shapes); i++) {
+        const size_t B = shapes[i][0], h = shapes[i][1], m = shapes[i][2];
+        dlfs_nn_forward_info info;
+        assert_int_equal(dlfs_nn_forward_info_alloc(&info, B, h, m), DLFS_OK);
+        const dlfs_matrix *ms[] = {&info.M1, &info.N1, &info.O1, &info.dL_dN1, &info.M2, &info.P, &info.dL_dP};
+        for (size_t j = 0; j < TU_LEN(ms); j++) {
+            assert_int_equal((uintptr_t)ms[j]->data % 64, 0);
+            assert_true(ms[j]->data >= info.block);
+            assert_int_equal(ms[j]->ld, ms[j]->cols);
+            if (j + 1 < TU_LEN(ms))
+                assert_true(ms[j]->data + B * ms[j]->cols <= ms[j + 1]->data);
+        }
+        dlfs_nn_forward_info_free(&info);
+    }
+}
+
 /* ---- every error of forward, gradients and predict ------------------------- */
 
-/* Doubles in an info block of capacity rows: 4 x h plus 3 x m per row. */
+/* Doubles of an info block in use: from its start to the end of its last
+ * matrix (dL_dP), padding between the matrices included. */
 static size_t info_doubles(const dlfs_nn_forward_info *info)
 {
-    return info->capacity * (4 * info->M1.cols + 3 * info->P.cols);
+    return (size_t)(info->dL_dP.data - info->block) + info->capacity * info->dL_dP.cols;
 }
 
 static void test_forward_errors(void **state)
@@ -559,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_gradients_finite_differences),
         cmocka_unit_test(test_predict_matches_forward),
         cmocka_unit_test(test_layout_and_update),
+        cmocka_unit_test(test_info_lines),
         cmocka_unit_test(test_alloc_errors),
         cmocka_unit_test(test_init_and_copy),
         cmocka_unit_test(test_forward_errors),
