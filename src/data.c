@@ -1015,7 +1015,6 @@ static dlfs_status split_check(const char *fn, const char *xname, const char *yn
 static dlfs_status split_draw(const char *fn, size_t n, size_t n_test, uint64_t seed,
                               size_t **idx_out, unsigned char **in_test_out)
 {
-    dlfs_status st;
     size_t bytes;
     if (!dlfs__mul(n, sizeof(size_t), &bytes))
         return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu row indices overflow", fn, n);
@@ -1026,12 +1025,18 @@ static dlfs_status split_draw(const char *fn, size_t n, size_t n_test, uint64_t 
         free(in_test);
         return dlfs__fail(DLFS_ENOMEM, "%s: out of memory for %zu row indices", fn, n);
     }
+    /* Fisher-Yates with a 64-bit draw per position (dlfs_rng_below), the
+     * draw of every split this library has made: a seed keeps giving the same
+     * test rows, whatever becomes of dlfs_rng_shuffle. */
     dlfs_rng rng;
     dlfs_rng_seed(&rng, seed);
-    if ((st = dlfs_rng_permutation(&rng, idx, n))) {
-        free(idx);
-        free(in_test);
-        return st;
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        const size_t j = (size_t)dlfs_rng_below(&rng, i);
+        const size_t t = idx[i - 1];
+        idx[i - 1] = idx[j];
+        idx[j] = t;
     }
     /* The first n_test drawn rows are the test set; marking them and walking
      * 0..n-1 keeps both sets in their original order (a sort, in O(n)). */

@@ -93,16 +93,63 @@ double dlfs_rng_normal(dlfs_rng *rng)
     return u * f;
 }
 
+/* 32 random bits: the two halves of one generator output in turn. */
+struct halves {
+    uint64_t bits;
+    int left;
+};
+
+static inline uint32_t next32(dlfs_rng *rng, struct halves *h)
+{
+    if (h->left) {
+        h->left = 0;
+        return (uint32_t)(h->bits >> 32);
+    }
+    h->bits = next(rng);
+    h->left = 1;
+    return (uint32_t)h->bits;
+}
+
+/* Lemire's method on 32 bits: uniform on [0, bound), 0 < bound < 2^32. */
+static inline uint32_t below32(dlfs_rng *rng, struct halves *h, uint32_t bound)
+{
+    uint64_t prod = (uint64_t)next32(rng, h) * bound;
+    uint32_t low = (uint32_t)prod;
+    if (low < bound) {
+        const uint32_t threshold = (0u - bound) % bound;
+        while (low < threshold) {
+            prod = (uint64_t)next32(rng, h) * bound;
+            low = (uint32_t)prod;
+        }
+    }
+    return (uint32_t)(prod >> 32);
+}
+
+/* Fisher-Yates. Positions below 2^32 draw 32 bits each, two to a generator
+ * output, which halves the cost of the shuffle the training loop makes every
+ * epoch; larger ones draw 64. */
 dlfs_status dlfs_rng_shuffle(dlfs_rng *rng, size_t *idx, size_t n)
 {
     if (!rng || (!idx && n))
         return dlfs__fail(DLFS_ENULL, "dlfs_rng_shuffle: %s is NULL", rng ? "idx" : "rng");
-    for (size_t i = n; i > 1; i--) {
-        const size_t j = (size_t)below(rng, i);
+    /* The state in a local, which the compiler keeps in registers (idx, a
+     * size_t, might alias the uint64_t state as far as it knows). */
+    dlfs_rng r = *rng;
+    struct halves h = {0, 0};
+    size_t i = n;
+    for (; i > UINT32_MAX; i--) {
+        const size_t j = (size_t)below(&r, i);
         const size_t t = idx[i - 1];
         idx[i - 1] = idx[j];
         idx[j] = t;
     }
+    for (; i > 1; i--) {
+        const size_t j = below32(&r, &h, (uint32_t)i);
+        const size_t t = idx[i - 1];
+        idx[i - 1] = idx[j];
+        idx[j] = t;
+    }
+    *rng = r;
     return DLFS_OK;
 }
 

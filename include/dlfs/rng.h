@@ -45,7 +45,8 @@ double dlfs_rng_normal(dlfs_rng *rng);
 /* Fills idx[0..n) with a uniformly random permutation of 0..n-1. */
 dlfs_status dlfs_rng_permutation(dlfs_rng *rng, size_t *idx, size_t n);
 
-/* Shuffles idx[0..n) in place (Fisher-Yates). */
+/* Shuffles idx[0..n) in place (Fisher-Yates; a position below 2^32 takes 32
+ * random bits, two to a generator output, by Lemire's unbiased method). */
 dlfs_status dlfs_rng_shuffle(dlfs_rng *rng, size_t *idx, size_t n);
 
 /* How initial weights are drawn. */
