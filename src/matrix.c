@@ -99,11 +99,16 @@ dlfs_status dlfs_matrix_block(const dlfs_matrix *m, size_t row, size_t col,
 DLFS_MULTIVERSION
 int dlfs__all_finite(const double *x, size_t n)
 {
-    /* Branch-free accumulation so the loop vectorises. */
-    int ok = 1;
-    for (size_t i = 0; i < n; i++)
-        ok &= fabs(x[i]) <= DBL_MAX;
-    return ok;
+    /* A value is finite when its bits without the sign are below those of
+     * infinity (NaNs are above): one unsigned maximum, which vectorises. */
+    uint64_t most = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, x + i, sizeof u);
+        u &= 0x7fffffffffffffffULL;
+        most = u > most ? u : most;
+    }
+    return most < 0x7ff0000000000000ULL;
 }
 
 dlfs_status dlfs_matrix_check_finite(const dlfs_matrix *m, const char *name)
