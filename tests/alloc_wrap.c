@@ -35,6 +35,16 @@ void *__wrap_calloc(size_t n, size_t size)
     return p;
 }
 
+void *__wrap_aligned_alloc(size_t alignment, size_t size)
+{
+    if (next_attempt_fails())
+        return NULL;
+    void *p = __real_aligned_alloc(alignment, size);
+    if (p)
+        atomic_fetch_add(&live_blocks, 1);
+    return p;
+}
+
 void *__wrap_realloc(void *old, size_t size)
 {
     atomic_fetch_add(&realloc_attempts, 1);

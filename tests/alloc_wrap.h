@@ -1,5 +1,5 @@
 /* tests/alloc_wrap.h - a counting allocator for the tests linked with
- * -Wl,--wrap=malloc,calloc,realloc,free (see tests/meson.build).
+ * -Wl,--wrap=malloc,calloc,aligned_alloc,realloc,free (see tests/meson.build).
  *
  * --wrap rebinds the references made by the objects of the link itself, the
  * test and the static libdlfs.a, so every allocation the library asks for goes
@@ -24,10 +24,12 @@ int next_attempt_fails(void);
 
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t n, size_t size);
+void *__real_aligned_alloc(size_t alignment, size_t size);
 void *__real_realloc(void *p, size_t size);
 void __real_free(void *p);
 void *__wrap_malloc(size_t size);
 void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_aligned_alloc(size_t alignment, size_t size);
 void *__wrap_realloc(void *p, size_t size);
 void __wrap_free(void *p);
 
