@@ -63,9 +63,10 @@ void dlfs__sigmoid_backward(dlfs_matrix *dx, const dlfs_matrix *dout, const dlfs
 double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matrix *y);
 double dlfs__mse(const dlfs_matrix *p, const dlfs_matrix *y);
 void dlfs__row_sum(double *sums, const dlfs_matrix *in);
-/* Copies the rows idx[0..bs) of src into the first bs rows of dst (a batch)
- * and sets dst->rows = bs. */
-void dlfs__gather_rows(dlfs_matrix *dst, const dlfs_matrix *src, const size_t *idx, size_t bs);
+/* The batch: copies the rows idx[0..bs) of X and y into the first bs rows of
+ * Xb and yb, and sets their rows to bs. */
+void dlfs__gather_batch(dlfs_matrix *Xb, dlfs_matrix *yb, const dlfs_matrix *X, const dlfs_matrix *y,
+                        const size_t *idx, size_t bs);
 /* 1 if every one of n values is finite. */
 int dlfs__all_finite(const double *x, size_t n);
 

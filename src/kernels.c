@@ -287,19 +287,25 @@ static double mse_grad_avx512(double *g, const double *p, const double *y, size_
     return _mm512_reduce_add_pd(acc);
 }
 
-/* Copies rows idx[0..bs) of a matrix with 8 <= c <= 64 columns: full vectors,
- * the last one starting at c - 8 and overlapping the one before it (which is
- * harmless: source and destination are different arrays). */
+/* The rows idx[0..bs) of X (8 <= k <= 64 columns) and y (m columns) into a
+ * batch, in one walk over the indices. X's rows go as full vectors, the last
+ * one starting at k - 8 and overlapping the one before it (harmless: source
+ * and destination are different arrays). */
 __attribute__((target("avx512f")))
-static void gather_rows_avx512(double *dst, size_t dst_ld, const double *src, size_t src_ld,
-                               const size_t *idx, size_t bs, size_t c)
+static void gather_batch_avx512(dlfs_matrix *Xb, dlfs_matrix *yb, const dlfs_matrix *X,
+                                const dlfs_matrix *y, const size_t *idx, size_t bs)
 {
+    const size_t k = X->cols, m = y->cols;
     for (size_t i = 0; i < bs; i++) {
-        const double *from = src + idx[i] * src_ld;
-        double *to = dst + i * dst_ld;
-        for (size_t j = 0; j + 8 < c; j += 8)
+        const double *from = X->data + idx[i] * X->ld;
+        double *to = Xb->data + i * Xb->ld;
+        for (size_t j = 0; j + 8 < k; j += 8)
             _mm512_storeu_pd(to + j, _mm512_loadu_pd(from + j));
-        _mm512_storeu_pd(to + c - 8, _mm512_loadu_pd(from + c - 8));
+        _mm512_storeu_pd(to + k - 8, _mm512_loadu_pd(from + k - 8));
+        const double *yf = y->data + idx[i] * y->ld;
+        double *yt = yb->data + i * yb->ld;
+        for (size_t j = 0; j < m; j++)
+            yt[j] = yf[j];
     }
 }
 
@@ -469,22 +475,15 @@ void dlfs__row_sum(double *restrict sums, const dlfs_matrix *in)
             sums[j] += a[i * ld + j];
 }
 
-DLFS_MULTIVERSION
-void dlfs__gather_rows(dlfs_matrix *dst, const dlfs_matrix *src, const size_t *idx, size_t bs)
+/* The rows idx[0..bs) of src into the first bs rows of dst. */
+static void gather_rows(dlfs_matrix *dst, const dlfs_matrix *src, const size_t *idx, size_t bs)
 {
     const size_t c = src->cols;
-    dst->rows = bs;
-    if (c == 1) {                     /* one target column: one value per row */
+    if (c == 1) {                     /* one column: one value per row */
         for (size_t i = 0; i < bs; i++)
             dst->data[i * dst->ld] = src->data[idx[i] * src->ld];
         return;
     }
-#ifdef DLFS_HAVE_AVX512_PATH
-    if (c >= 8 && c <= 64 && have_avx512()) {
-        gather_rows_avx512(dst->data, dst->ld, src->data, src->ld, idx, bs, c);
-        return;
-    }
-#endif
     for (size_t i = 0; i < bs; i++) {
         const double *restrict from = src->data + idx[i] * src->ld;
         double *restrict to = dst->data + i * dst->ld;
@@ -495,6 +494,21 @@ void dlfs__gather_rows(dlfs_matrix *dst, const dlfs_matrix *src, const size_t *i
         for (size_t j = 0; j < c; j++)  /* short rows: no call per row */
             to[j] = from[j];
     }
+}
+
+DLFS_MULTIVERSION
+void dlfs__gather_batch(dlfs_matrix *Xb, dlfs_matrix *yb, const dlfs_matrix *X, const dlfs_matrix *y,
+                        const size_t *idx, size_t bs)
+{
+    Xb->rows = yb->rows = bs;
+#ifdef DLFS_HAVE_AVX512_PATH
+    if (X->cols >= 8 && X->cols <= 64 && y->cols <= 4 && have_avx512()) {
+        gather_batch_avx512(Xb, yb, X, y, idx, bs);
+        return;
+    }
+#endif
+    gather_rows(Xb, X, idx, bs);
+    gather_rows(yb, y, idx, bs);
 }
 
 /* ---- checked public versions --------------------------------------------- */

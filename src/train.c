@@ -163,8 +163,7 @@ static dlfs_status train(const char *fn, struct model_ops *ops, const dlfs_matri
             start = 0;
         }
         const size_t bs = n - start < batch ? n - start : batch;
-        dlfs__gather_rows(&Xb, X, perm + start, bs);
-        dlfs__gather_rows(&yb, y, perm + start, bs);
+        dlfs__gather_batch(&Xb, &yb, X, y, perm + start, bs);
         start += bs;
 
         const double loss = ops->forward(ops, &Xb, &yb, 0);
