@@ -626,41 +626,42 @@ static void test_gather_batch(void **state)
     dlfs_rng_seed(&rng, 23);
     const size_t y_widths[] = {1, 2, 5};
     for (size_t w = 0; w < TU_LEN(pass_widths); w++)
-        for (size_t v = 0; v < TU_LEN(y_widths); v++) {
-            const size_t k = pass_widths[w], m = y_widths[v], n = 40, bs = 23;
-            const size_t x_ld = k + 1, y_ld = m + 1, xb_ld = k + 2, yb_ld = m + 2;
-            double *X = malloc(n * x_ld * sizeof *X), *y = malloc(n * y_ld * sizeof *y);
-            double *xb = malloc((bs * xb_ld + 8) * sizeof *xb), *yb = malloc((bs * yb_ld + 8) * sizeof *yb);
-            size_t idx[23];
-            assert_true(X && y && xb && yb);
-            tu_fill_value(X, n * x_ld, NAN);
-            tu_fill_value(y, n * y_ld, NAN);
-            dlfs_matrix Xm = dlfs_matrix_view(X, n, k, x_ld), Ym = dlfs_matrix_view(y, n, m, y_ld);
-            tu_fill_normal(&Xm, &rng, 1.0);
-            tu_fill_normal(&Ym, &rng, 1.0);
-            tu_fill_value(xb, bs * xb_ld + 8, -7.0);
-            tu_fill_value(yb, bs * yb_ld + 8, -8.0);
-            for (size_t i = 0; i < bs; i++)
-                idx[i] = (size_t)dlfs_rng_below(&rng, n);
-            idx[0] = n - 1;                       /* the last row of the source, too */
-            dlfs_matrix Xb = dlfs_matrix_view(xb, 0, k, xb_ld), Yb = dlfs_matrix_view(yb, 0, m, yb_ld);
-            dlfs__gather_batch(&Xb, &Yb, &Xm, &Ym, idx, bs);
-            assert_int_equal(Xb.rows, bs);
-            assert_int_equal(Yb.rows, bs);
-            for (size_t i = 0; i < bs; i++) {
-                assert_memory_equal(xb + i * xb_ld, X + idx[i] * x_ld, k * sizeof(double));
-                assert_memory_equal(yb + i * yb_ld, y + idx[i] * y_ld, m * sizeof(double));
-                for (size_t j = k; j < xb_ld; j++)
-                    assert_true(xb[i * xb_ld + j] == -7.0);
-                for (size_t j = m; j < yb_ld; j++)
-                    assert_true(yb[i * yb_ld + j] == -8.0);
+        for (size_t v = 0; v < TU_LEN(y_widths); v++)
+            for (size_t gap = 0; gap <= 1; gap++) {     /* y gap-free (one column: vgatherqpd) or not */
+                const size_t k = pass_widths[w], m = y_widths[v], n = 40, bs = 1 + (w * 3 + v) % 23;
+                const size_t x_ld = k + 1, y_ld = m + gap, xb_ld = k + 2, yb_ld = m + 2 * gap;
+                double *X = malloc(n * x_ld * sizeof *X), *y = malloc(n * y_ld * sizeof *y);
+                double *xb = malloc((bs * xb_ld + 8) * sizeof *xb), *yb = malloc((bs * yb_ld + 8) * sizeof *yb);
+                size_t idx[23];
+                assert_true(X && y && xb && yb);
+                tu_fill_value(X, n * x_ld, NAN);
+                tu_fill_value(y, n * y_ld, NAN);
+                dlfs_matrix Xm = dlfs_matrix_view(X, n, k, x_ld), Ym = dlfs_matrix_view(y, n, m, y_ld);
+                tu_fill_normal(&Xm, &rng, 1.0);
+                tu_fill_normal(&Ym, &rng, 1.0);
+                tu_fill_value(xb, bs * xb_ld + 8, -7.0);
+                tu_fill_value(yb, bs * yb_ld + 8, -8.0);
+                for (size_t i = 0; i < bs; i++)
+                    idx[i] = (size_t)dlfs_rng_below(&rng, n);
+                idx[0] = n - 1;                       /* the last row of the source, too */
+                dlfs_matrix Xb = dlfs_matrix_view(xb, 0, k, xb_ld), Yb = dlfs_matrix_view(yb, 0, m, yb_ld);
+                dlfs__gather_batch(&Xb, &Yb, &Xm, &Ym, idx, bs);
+                assert_int_equal(Xb.rows, bs);
+                assert_int_equal(Yb.rows, bs);
+                for (size_t i = 0; i < bs; i++) {
+                    assert_memory_equal(xb + i * xb_ld, X + idx[i] * x_ld, k * sizeof(double));
+                    assert_memory_equal(yb + i * yb_ld, y + idx[i] * y_ld, m * sizeof(double));
+                    for (size_t j = k; j < xb_ld; j++)
+                        assert_true(xb[i * xb_ld + j] == -7.0);
+                    for (size_t j = m; j < yb_ld; j++)
+                        assert_true(yb[i * yb_ld + j] == -8.0);
+                }
+                for (size_t q = bs * xb_ld; q < bs * xb_ld + 8; q++)
+                    assert_true(xb[q] == -7.0);
+                for (size_t q = bs * yb_ld; q < bs * yb_ld + 8; q++)
+                    assert_true(yb[q] == -8.0);
+                free(X), free(y), free(xb), free(yb);
             }
-            for (size_t q = bs * xb_ld; q < bs * xb_ld + 8; q++)
-                assert_true(xb[q] == -7.0);
-            for (size_t q = bs * yb_ld; q < bs * yb_ld + 8; q++)
-                assert_true(yb[q] == -8.0);
-            free(X), free(y), free(xb), free(yb);
-        }
 }
 
 int main(void)
