@@ -42,8 +42,9 @@ static inline int dlfs__add(size_t a, size_t b, size_t *out)
 dlfs_status dlfs__check_model(int present, const double *params, dlfs_backend backend,
                               const char *fn, const char *name);
 
-/* Allocates n doubles (n * sizeof(double) checked for overflow). NULL on
- * failure; the caller reports DLFS_ENOMEM or DLFS_EOVERFLOW via dlfs__fail. */
+/* Allocates n doubles starting on a 64-byte line (aligned_alloc; free()
+ * releases them), the byte count checked for overflow. On failure *out is
+ * NULL and DLFS_EOVERFLOW or DLFS_ENOMEM is returned, recorded under fn. */
 dlfs_status dlfs__alloc_doubles(size_t n, double **out, const char *fn);
 
 /* Unchecked kernels for the hot path: arguments are trusted (callers validate
