@@ -102,8 +102,8 @@ double dlfs__sigmoid_ref(double x)
  * The chapter's matrices are tiny (23 x 13), so a pass over one costs about as
  * much in its remainders and call as in its body. These paths keep every load
  * and store in the loops a full, unmasked vector; a masked store, which on some
- * CPUs (this project's Zen 4 among them) is much slower than a plain one, is
- * used at most once, for the last few values of a pass. Rows shorter than a
+ * CPUs (AMD's Zen 4 among them) is much slower than a plain one, is used at
+ * most once, for the last few values of a pass. Rows shorter than a
  * vector use masked loads, which cost nothing extra.
  */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(DLFS_NO_MULTIVERSION)
