@@ -30,6 +30,17 @@ int cli_error(int code, const char *fmt, ...)
     return code;
 }
 
+const char *cli_without_function(const char *detail)
+{
+    const char *p = detail;
+
+    if (strncmp(p, "dlfs_", 5) != 0)
+        return detail;
+    while (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
+        p++;
+    return strncmp(p, ": ", 2) == 0 ? p + 2 : detail;
+}
+
 /* ---- Numbers ------------------------------------------------------------ */
 
 /* strtoull accepts leading spaces and a minus sign (wrapping "-1" to the

@@ -29,6 +29,10 @@ int cli_error(int code, const char *fmt, ...) CLI_PRINTF(2, 3);
 /* The name cli_error puts before its messages; `name` must outlive its use. */
 void cli_set_program(const char *name);
 
+/* A library detail without the function it starts with ("dlfs_csv_read: line
+ * 3, ..." gives "line 3, ..."): the function means nothing to a program's user. */
+const char *cli_without_function(const char *detail);
+
 /* ---- Options ------------------------------------------------------------ */
 
 /* What an option's value must be. Numbers are parsed whole (no trailing

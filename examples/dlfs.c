@@ -78,24 +78,11 @@ static int parse_model(const char *name, enum model_kind *kind)
 
 /* ---- Errors from the library -------------------------------------------- */
 
-/* A library detail starts with the function that failed ("dlfs_csv_read: line
- * 3, ..."), which tells a user of the program nothing: skip it. */
-static const char *without_function(const char *detail)
-{
-    const char *p = detail;
-
-    if (strncmp(p, "dlfs_", 5) != 0)
-        return detail;
-    while (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
-        p++;
-    return strncmp(p, ": ", 2) == 0 ? p + 2 : detail;
-}
-
 /* "dlfs: <context>: <detail>", or the status's sentence when the library left
  * no detail; returns CLI_EXIT_FAILURE. */
 static int fail(dlfs_status st, const char *context)
 {
-    const char *detail = without_function(dlfs_error_detail());
+    const char *detail = cli_without_function(dlfs_error_detail());
     return cli_error(CLI_EXIT_FAILURE, "%s: %s", context, detail[0] ? detail : dlfs_strerror(st));
 }
 
@@ -111,7 +98,7 @@ static int read_csv(const char *path, const char *target, size_t target_index,
 
     if (st == DLFS_OK)
         return CLI_EXIT_OK;
-    what = without_function(err.message[0] ? err.message : dlfs_error_detail());
+    what = cli_without_function(err.message[0] ? err.message : dlfs_error_detail());
     if (!what[0])
         what = dlfs_strerror(st);
     if (strncmp(what, "line ", 5) == 0 || !err.line)
@@ -590,7 +577,7 @@ static int save_model(const struct fitted *f, const struct prepared *d, const ch
         dlfs_model_free(&model);
     }
     if (st) {
-        const char *detail = without_function(dlfs_error_detail());
+        const char *detail = cli_without_function(dlfs_error_detail());
         return cli_error(CLI_EXIT_FAILURE, "cannot save the model to %s: %s", path,
                          detail[0] ? detail : dlfs_strerror(st));
     }
@@ -767,7 +754,7 @@ struct predict_args {
  * failed, then its detail. */
 static int model_load_error(dlfs_status st, const char *path)
 {
-    const char *detail = without_function(dlfs_error_detail());
+    const char *detail = cli_without_function(dlfs_error_detail());
     const char *what;
 
     switch (st) {

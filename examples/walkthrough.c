@@ -9,22 +9,9 @@
 
 /* ---- Errors ------------------------------------------------------------- */
 
-/* A library detail starts with the function that failed ("dlfs_csv_read:
- * ..."), which means nothing to the reader of a walkthrough: skip it. */
-static const char *without_function(const char *detail)
-{
-    const char *p = detail;
-
-    if (strncmp(p, "dlfs_", 5) != 0)
-        return detail;
-    while (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
-        p++;
-    return strncmp(p, ": ", 2) == 0 ? p + 2 : detail;
-}
-
 int wt_fail(dlfs_status st, const char *context)
 {
-    const char *detail = without_function(dlfs_error_detail());
+    const char *detail = cli_without_function(dlfs_error_detail());
     return cli_error(CLI_EXIT_FAILURE, "%s: %s", context, detail[0] ? detail : dlfs_strerror(st));
 }
 
@@ -46,7 +33,7 @@ int wt_boston_load(wt_boston *b, const char *path)
 
     st = dlfs_csv_read(b->path, WT_BOSTON_TARGET, 0, &b->file, &err);
     if (st) {
-        const char *what = without_function(err.message[0] ? err.message : dlfs_error_detail());
+        const char *what = cli_without_function(err.message[0] ? err.message : dlfs_error_detail());
         return cli_error(CLI_EXIT_FAILURE, "%s: %s", b->path, what[0] ? what : dlfs_strerror(st));
     }
     st = dlfs_split(&b->file.X, &b->file.y, WT_TEST_FRACTION, WT_SPLIT_SEED,
