@@ -112,39 +112,10 @@ static size_t open_fds(void)
 
 /* ---- files ----------------------------------------------------------------------- */
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 12, n = 0, got;
-    unsigned char *b = malloc(cap);
-    assert_non_null(b);
-    while ((got = fread(b + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            b = realloc(b, cap);
-            assert_non_null(b);
-        }
-    }
-    fclose(f);
-    *len = n;
-    return b;
-}
-
-static void spill(const char *path, const void *b, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
 static void assert_file_holds(const char *path, const void *b, size_t len)
 {
     size_t n = 0;
-    unsigned char *got = slurp(path, &n);
+    unsigned char *got = tu_read_file(path, &n);
     assert_non_null(got);
     assert_int_equal(n, len);
     assert_memory_equal(got, b, len);
@@ -418,9 +389,9 @@ static int setup(void **state)
     snprintf(c->quoted_path, sizeof c->quoted_path, "%s/quoted.csv", c->dir);
     snprintf(c->large_path, sizeof c->large_path, "%s/large.csv", c->dir);
     snprintf(c->model_path, sizeof c->model_path, "%s/nn.dlfs", c->dir);
-    spill(c->quoted_path, quoted_csv, strlen(quoted_csv));
-    spill(c->large_path, c->large, c->large_len);
-    spill(c->model_path, c->enc_nn, c->enc_nn_len);
+    tu_write_file(c->quoted_path, quoted_csv, strlen(quoted_csv));
+    tu_write_file(c->large_path, c->large, c->large_len);
+    tu_write_file(c->model_path, c->enc_nn, c->enc_nn_len);
     for (size_t i = 0; i < sizeof c->old_bytes; i++)
         c->old_bytes[i] = (unsigned char)(i * 37 + 11);
     *state = c;
@@ -909,7 +880,7 @@ static dlfs_status run_load(struct ctx *c)
 /* Saving over an existing file (mode 0640, kept) */
 static void prepare_save_existing(struct ctx *c)
 {
-    spill(c->save_path, c->old_bytes, sizeof c->old_bytes);
+    tu_write_file(c->save_path, c->old_bytes, sizeof c->old_bytes);
     assert_int_equal(chmod(c->save_path, 0640), 0);
 }
 

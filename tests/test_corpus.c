@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include <dlfs/dlfs.h>
+#include "testutil.h"
 
 #define CSV_DIR DLFS_SOURCE_ROOT "/tests/fuzz/csv"
 #define MODEL_DIR DLFS_SOURCE_ROOT "/tests/fuzz/model"
@@ -58,28 +59,6 @@ static int expected_status(const char *name)
             strncmp(name, prefixes[i].prefix, (size_t)(dash - name)) == 0)
             return (int)prefixes[i].status;
     return -1;
-}
-
-/* The whole file, malloc'd (at least one byte, so never NULL on success). */
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    size_t cap = 4096, n = 0, got;
-    unsigned char *b = malloc(cap);
-    assert_non_null(b);
-    while ((got = fread(b + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            b = realloc(b, cap);
-            assert_non_null(b);
-        }
-    }
-    assert_int_equal(ferror(f), 0);
-    fclose(f);
-    *len = n;
-    return b;
 }
 
 /* Calls fn(path, name) for every entry of dir but the hidden ones, in name
@@ -165,7 +144,7 @@ static dlfs_status csv_one(const char *text, size_t len, const char *target, siz
 static void csv_file(const char *path, const char *name)
 {
     size_t len;
-    unsigned char *text = slurp(path, &len);
+    unsigned char *text = tu_read_file(path, &len);
     const dlfs_status last = csv_one((const char *)text, len, NULL, (size_t)-1);
     /* The target column changes neither whether the table parses nor why not. */
     assert_int_equal(csv_one((const char *)text, len, NULL, 0), last);
@@ -296,7 +275,7 @@ static dlfs_status model_one(const unsigned char *b, size_t len, int strict)
 static void model_file(const char *path, const char *name)
 {
     size_t len;
-    unsigned char *b = slurp(path, &len);
+    unsigned char *b = tu_read_file(path, &len);
     const dlfs_status st = model_one(b, len, 1);
     dlfs_model model;
     assert_int_equal(dlfs_model_load(&model, path, DLFS_MODEL_ANY), st);

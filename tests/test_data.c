@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <dlfs/dlfs.h>
+#include "testutil.h"
 
 /* The resident-memory test means nothing under a sanitizer or valgrind,
  * whose own bookkeeping takes memory. */
@@ -37,18 +38,6 @@
 #endif
 
 #define BOSTON DLFS_SOURCE_ROOT "/data/boston_housing.csv"
-
-/* |a - b| <= tol, in doubles (cmocka's assert_float_equal rounds to float). */
-#define assert_close(a, b, tol) assert_close_((a), (b), (tol), #a, __FILE__, __LINE__)
-
-static void assert_close_(double a, double b, double tol, const char *expr,
-                          const char *file, int line)
-{
-    if (!(fabs(a - b) <= tol)) {
-        print_error("%s is %.17g, expected %.17g (tolerance %g)\n", expr, a, b, tol);
-        _fail(file, line);
-    }
-}
 
 static double X_at(const dlfs_dataset *ds, size_t i, size_t j)
 {

@@ -215,36 +215,6 @@ static size_t count_entries(const char *dir)
     return n;
 }
 
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    unsigned char *b = malloc(cap);
-    assert_non_null(b);
-    size_t got;
-    while ((got = fread(b + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            b = realloc(b, cap);
-            assert_non_null(b);
-        }
-    }
-    fclose(f);
-    *len = n;
-    return b;
-}
-
-static void write_all(const char *path, const void *b, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* ---- Round trips ----------------------------------------------------------------- */
 
 static void assert_same_model(const dlfs_model *a, const dlfs_model *b)
@@ -333,7 +303,7 @@ static void test_round_trip(void **state)
 
         /* The file is exactly the encoding, and loads from memory too. */
         size_t flen, elen;
-        unsigned char *file = read_all(path, &flen), *enc;
+        unsigned char *file = tu_read_file(path, &flen), *enc;
         assert_non_null(file);
         encode(&saved, &enc, &elen);
         assert_int_equal(flen, elen);
@@ -577,7 +547,7 @@ static void test_every_prefix_truncated(void **state)
         /* the same through files, for a few lengths */
         const size_t cuts[] = {0, 7, 55, 56, len / 2, len - 1};
         for (size_t i = 0; i < TU_LEN(cuts); i++) {
-            write_all(path, b, cuts[i]);
+            tu_write_file(path, b, cuts[i]);
             dlfs_model loaded;
             assert_int_equal(dlfs_model_load(&loaded, path, DLFS_MODEL_ANY), DLFS_ETRUNCATED);
             assert_true(model_is_empty(&loaded));
@@ -873,7 +843,7 @@ static void test_save_errors(void **state)
     /* a write that fails half way (file size limit): the old file stays */
     assert_int_equal(dlfs_model_save(&a, path), DLFS_OK);
     size_t len0, len1;
-    unsigned char *before = read_all(path, &len0);
+    unsigned char *before = tu_read_file(path, &len0);
     assert_non_null(before);
     void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
     struct rlimit rl, small;
@@ -887,7 +857,7 @@ static void test_save_errors(void **state)
     signal(SIGXFSZ, old_handler);
     assert_int_equal(save_st, DLFS_EIO);
     assert_true(detail_ok);
-    unsigned char *after = read_all(path, &len1);
+    unsigned char *after = tu_read_file(path, &len1);
     assert_non_null(after);
     assert_int_equal(len0, len1);
     assert_memory_equal(before, after, len0);
@@ -896,7 +866,7 @@ static void test_save_errors(void **state)
 
     /* a failure before the file is touched: the target is left alone too */
     assert_int_equal(dlfs_model_save(&a, "/proc/dlfs/model.dlfs"), DLFS_EIO);
-    after = read_all(path, &len1);
+    after = tu_read_file(path, &len1);
     assert_memory_equal(before, after, len0);
     free(after);
     free(before);
@@ -1092,7 +1062,7 @@ static void test_seed_corpus(void **state)
         assert_true(seeds[i].len < 10 * 1024);
         snprintf(path, sizeof path, "%s/%s", CORPUS_DIR, seeds[i].name);
         size_t len;
-        unsigned char *b = read_all(path, &len);
+        unsigned char *b = tu_read_file(path, &len);
         if (!b || len != seeds[i].len || memcmp(b, seeds[i].bytes, len) != 0)
             fail_msg("%s is missing or differs from what this program makes: run\n"
                      "    test_model_file --write-corpus %s", path, CORPUS_DIR);

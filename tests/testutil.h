@@ -1,5 +1,6 @@
-/* tests/testutil.h - comparisons, random fills and finite-difference gradient
- * checks shared by the test programs. Header-only; include after cmocka.h. */
+/* tests/testutil.h - comparisons, random fills, files and finite-difference
+ * gradient checks shared by the test programs. Header-only; include after
+ * cmocka.h. */
 #ifndef DLFS_TESTUTIL_H
 #define DLFS_TESTUTIL_H
 
@@ -7,6 +8,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <dlfs/matrix.h>
@@ -75,6 +77,18 @@ static inline uint64_t tu_ulp_diff(double a, double b)
     return ia > ib ? (uint64_t)ia - (uint64_t)ib : (uint64_t)ib - (uint64_t)ia;
 }
 
+/* |a - b| <= tol, in doubles (cmocka's assert_float_equal rounds to float). */
+#define assert_close(a, b, tol) tu_assert_close_((a), (b), (tol), #a, __FILE__, __LINE__)
+
+static inline void tu_assert_close_(double a, double b, double tol, const char *expr,
+                                    const char *file, int line)
+{
+    if (!(fabs(a - b) <= tol)) {
+        print_error("%s is %.17g, expected %.17g (tolerance %g)\n", expr, a, b, tol);
+        _fail(file, line);
+    }
+}
+
 /* Fills every element of m (its r x c part only) with N(0, sd^2) draws. */
 static inline void tu_fill_normal(dlfs_matrix *m, dlfs_rng *rng, double sd)
 {
@@ -88,6 +102,40 @@ static inline void tu_fill_value(double *x, size_t n, double v)
 {
     for (size_t i = 0; i < n; i++)
         x[i] = v;
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+/* The whole file at path, malloc'd (at least one byte, so never NULL); its
+ * size in *len. Fails the test if the file cannot be opened or read. */
+static inline unsigned char *tu_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t cap = 4096, n = 0, got;
+    unsigned char *b = malloc(cap);
+    assert_non_null(b);
+    while ((got = fread(b + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            cap *= 2;
+            b = realloc(b, cap);
+            assert_non_null(b);
+        }
+    }
+    assert_int_equal(ferror(f), 0);
+    fclose(f);
+    *len = n;
+    return b;
+}
+
+/* Writes len bytes to path, replacing what was there; fails the test on error. */
+static inline void tu_write_file(const char *path, const void *b, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
 }
 
 /* ---- finite-difference gradient check ------------------------------------
