@@ -136,15 +136,8 @@ dlfs_status dlfs_rng_shuffle(dlfs_rng *rng, size_t *idx, size_t n)
      * size_t, might alias the uint64_t state as far as it knows). */
     dlfs_rng r = *rng;
     struct halves h = {0, 0};
-    size_t i = n;
-    for (; i > UINT32_MAX; i--) {
-        const size_t j = (size_t)below(&r, i);
-        const size_t t = idx[i - 1];
-        idx[i - 1] = idx[j];
-        idx[j] = t;
-    }
-    for (; i > 1; i--) {
-        const size_t j = below32(&r, &h, (uint32_t)i);
+    for (size_t i = n; i > 1; i--) {
+        const size_t j = i > UINT32_MAX ? (size_t)below(&r, i) : below32(&r, &h, (uint32_t)i);
         const size_t t = idx[i - 1];
         idx[i - 1] = idx[j];
         idx[j] = t;
