@@ -54,14 +54,34 @@ void dlfs__gemm(dlfs_backend backend, dlfs_transpose ta, dlfs_transpose tb,
                 double beta, dlfs_matrix *C);
 void dlfs__bias_add(dlfs_matrix *out, const dlfs_matrix *in, const double *bias);
 void dlfs__sigmoid(dlfs_matrix *out, const dlfs_matrix *in);
+/* The widest row whose bias the one-pass hidden layer below adds from a
+ * pattern, and the doubles a pattern takes: the row's c biases, then its
+ * first eight again. */
+#define DLFS__BIAS_PATTERN_MAX 64
+#define DLFS__BIAS_PATTERN_LEN (DLFS__BIAS_PATTERN_MAX + 8)
+/* Writes bias[0..c) over and over into pattern[0 .. c + 8), so that the eight
+ * biases of flat position p of a gap-free matrix with c columns are
+ * pattern[p mod c ...]. Returns pattern, or NULL (writing nothing) when the
+ * one-pass walk takes no pattern: c > DLFS__BIAS_PATTERN_MAX, or a CPU
+ * without AVX-512. */
+const double *dlfs__bias_pattern(double *pattern, const double *bias, size_t c);
 /* n1 = m1 + bias and o1 = sigmoid(n1) in one pass (the network's hidden layer);
- * the same results as dlfs__bias_add then dlfs__sigmoid. Any two may alias. */
-void dlfs__bias_sigmoid(dlfs_matrix *n1, dlfs_matrix *o1, const dlfs_matrix *m1, const double *bias);
+ * the same results as dlfs__bias_add then dlfs__sigmoid. Any two may alias.
+ * pattern is NULL or what dlfs__bias_pattern wrote for this bias: a caller
+ * that builds it a while before (the network does, before its first product)
+ * spares this pass waiting on freshly stored biases. */
+void dlfs__bias_sigmoid(dlfs_matrix *n1, dlfs_matrix *o1, const dlfs_matrix *m1, const double *bias,
+                        const double *pattern);
 /* The sigmoid of n contiguous values in plain C, the path of CPUs without
  * AVX-512 (dlfs__sigmoid picks); out may be in. */
 void dlfs__sigmoid_portable(double *out, const double *in, size_t n);
 void dlfs__sigmoid_backward(dlfs_matrix *dx, const dlfs_matrix *dout, const dlfs_matrix *s);
 double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matrix *y);
+/* The output layer and the loss: p = m + bias, then the loss and dL/dP as
+ * dlfs__mse_grad gives them, bit for bit. In one pass when there is one output
+ * and all four matrices are gap-free (the chapter's case); p may be m. */
+double dlfs__bias_mse_grad(dlfs_matrix *dl_dp, dlfs_matrix *p, const dlfs_matrix *m, const double *bias,
+                           const dlfs_matrix *y);
 double dlfs__mse(const dlfs_matrix *p, const dlfs_matrix *y);
 void dlfs__row_sum(double *sums, const dlfs_matrix *in);
 /* The batch: copies the rows idx[0..bs) of X and y into the first bs rows of

@@ -212,24 +212,15 @@ static void sigmoid_avx512(double *out, const double *in, size_t n)
     }
 }
 
-/* Widest row the one-pass bias-add and sigmoid takes (its bias pattern lives
- * on the stack); wider rows go row by row, where the remainders cost little. */
-#define BIAS_PATTERN_MAX 64
-
 /* n1 = m1 + bias and o1 = sigmoid(n1) for a gap-free rows x c matrix walked as
  * one long row of n values, eight at a time. The value at flat position p takes
- * bias[p mod c]; pattern[] holds the bias over and over, so the eight biases of
- * a vector starting at p are pattern[off .. off + 8) with off = p mod c. Any of
- * the three may be the same array. */
+ * bias[p mod c]; pattern[] (see dlfs__bias_pattern) holds the bias over and
+ * over, so the eight biases of a vector starting at p are pattern[off .. off + 8)
+ * with off = p mod c. Any of the three matrices may be the same array. */
 __attribute__((target("avx512f")))
-static void bias_sigmoid_flat_avx512(double *n1, double *o1, const double *m1, const double *bias,
+static void bias_sigmoid_flat_avx512(double *n1, double *o1, const double *m1, const double *pattern,
                                      size_t n, size_t c)
 {
-    double pattern[BIAS_PATTERN_MAX + 8];
-    for (size_t i = 0, b = 0; i < c + 8; i++) {
-        pattern[i] = bias[b];
-        b = b + 1 == c ? 0 : b + 1;
-    }
     const size_t step = 8 % c;
     size_t j = 0, off = 0;
     for (; j + 8 <= n; j += 8) {
@@ -264,6 +255,33 @@ static void sigmoid_backward_avx512(double *d, const double *g, const double *s,
         _mm512_mask_storeu_pd(d + j, k, _mm512_mul_pd(_mm512_mul_pd(_mm512_maskz_loadu_pd(k, g + j), sj),
                                                       _mm512_sub_pd(one, sj)));
     }
+}
+
+/* p = m + b, then g = scale (y - p) and the sum of (y - p)^2 over n contiguous
+ * values, in the order of mse_grad_avx512 (so with the same sum). */
+__attribute__((target("avx512f")))
+static double bias_mse_grad_avx512(double *g, double *p, const double *m, double b, const double *y,
+                                   size_t n, double scale)
+{
+    const __m512d sc = _mm512_set1_pd(scale), bv = _mm512_set1_pd(b);
+    __m512d acc = _mm512_setzero_pd();
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        const __m512d pj = _mm512_add_pd(_mm512_loadu_pd(m + j), bv);
+        const __m512d d = _mm512_sub_pd(_mm512_loadu_pd(y + j), pj);
+        _mm512_storeu_pd(p + j, pj);
+        acc = _mm512_fmadd_pd(d, d, acc);
+        _mm512_storeu_pd(g + j, _mm512_mul_pd(sc, d));
+    }
+    if (j < n) {
+        const __mmask8 k = tail_mask(n - j);
+        const __m512d pj = _mm512_maskz_add_pd(k, _mm512_maskz_loadu_pd(k, m + j), bv); /* 0 past the end */
+        const __m512d d = _mm512_sub_pd(_mm512_maskz_loadu_pd(k, y + j), pj);
+        _mm512_mask_storeu_pd(p + j, k, pj);
+        acc = _mm512_fmadd_pd(d, d, acc);
+        _mm512_mask_storeu_pd(g + j, k, _mm512_mul_pd(sc, d));
+    }
+    return _mm512_reduce_add_pd(acc);
 }
 
 /* The sum of (y - p)^2 over n contiguous values, with g = scale (y - p). */
@@ -384,15 +402,36 @@ void dlfs__sigmoid(dlfs_matrix *out, const dlfs_matrix *in)
         dlfs__sigmoid_portable(out->data + i * out->ld, in->data + i * in->ld, w.cols);
 }
 
+const double *dlfs__bias_pattern(double *pattern, const double *bias, size_t c)
+{
+#ifdef DLFS_HAVE_AVX512_PATH
+    if (c <= DLFS__BIAS_PATTERN_MAX && have_avx512()) {
+        for (size_t i = 0, b = 0; i < c + 8; i++) {
+            pattern[i] = bias[b];
+            b = b + 1 == c ? 0 : b + 1;
+        }
+        return pattern;
+    }
+#endif
+    (void)pattern, (void)bias, (void)c;
+    return NULL;
+}
+
 DLFS_MULTIVERSION
-void dlfs__bias_sigmoid(dlfs_matrix *n1, dlfs_matrix *o1, const dlfs_matrix *m1, const double *bias)
+void dlfs__bias_sigmoid(dlfs_matrix *n1, dlfs_matrix *o1, const dlfs_matrix *m1, const double *bias,
+                        const double *pattern)
 {
 #ifdef DLFS_HAVE_AVX512_PATH
     const shape w = walk(m1, n1, o1);
-    if (w.rows == 1 && m1->cols <= BIAS_PATTERN_MAX && have_avx512()) {
-        bias_sigmoid_flat_avx512(n1->data, o1->data, m1->data, bias, w.cols, m1->cols);
+    if (w.rows == 1 && m1->cols <= DLFS__BIAS_PATTERN_MAX && have_avx512()) {
+        double own[DLFS__BIAS_PATTERN_LEN];
+        if (!pattern)
+            pattern = dlfs__bias_pattern(own, bias, m1->cols);
+        bias_sigmoid_flat_avx512(n1->data, o1->data, m1->data, pattern, w.cols, m1->cols);
         return;
     }
+#else
+    (void)pattern;
 #endif
     dlfs__bias_add(n1, m1, bias);        /* the two passes it stands for */
     dlfs__sigmoid(o1, n1);
@@ -453,6 +492,21 @@ double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matri
         }
     }
     return sum / count;
+}
+
+DLFS_MULTIVERSION
+double dlfs__bias_mse_grad(dlfs_matrix *dl_dp, dlfs_matrix *p, const dlfs_matrix *m, const double *bias,
+                           const dlfs_matrix *y)
+{
+#ifdef DLFS_HAVE_AVX512_PATH
+    if (m->cols == 1 && walk(m, p, dl_dp).rows == 1 && y->ld == 1 && have_avx512()) {
+        const double count = (double)m->rows;
+        return bias_mse_grad_avx512(dl_dp->data, p->data, m->data, bias[0], y->data, m->rows,
+                                    -2.0 / count) / count;
+    }
+#endif
+    dlfs__bias_add(p, m, bias);        /* the two passes it stands for */
+    return dlfs__mse_grad(dl_dp, p, y);
 }
 
 DLFS_MULTIVERSION

@@ -121,8 +121,7 @@ void dlfs__linreg_forward(const dlfs_linreg *model, const dlfs_matrix *X, const 
     info->N.rows = info->P.rows = info->dL_dP.rows = B;
 
     dlfs__gemm(model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W, 0.0, &info->N); /* N = X.W */
-    dlfs__bias_add(&info->P, &info->N, model->B.data);                                       /* P = N + B */
-    info->loss = dlfs__mse_grad(&info->dL_dP, &info->P, y);                  /* L and dL/dP together */
+    info->loss = dlfs__bias_mse_grad(&info->dL_dP, &info->P, &info->N, model->B.data, y); /* P = N + B; L, dL/dP */
 }
 
 void dlfs__linreg_gradients(const dlfs_linreg *model, const dlfs_linreg_forward_info *info,

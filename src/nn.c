@@ -130,11 +130,15 @@ void dlfs__nn_forward(const dlfs_nn *model, const dlfs_matrix *X, const dlfs_mat
     info->M1.rows = info->N1.rows = info->O1.rows = info->dL_dN1.rows = B;
     info->M2.rows = info->P.rows = info->dL_dP.rows = B;
 
+    /* B1 laid out for the one-pass hidden layer, written before the product
+     * so that the stores have landed by the time that pass reads them */
+    double b1_pattern[DLFS__BIAS_PATTERN_LEN];
+    const double *pattern = dlfs__bias_pattern(b1_pattern, model->B1.data, model->h);
+
     dlfs__gemm(be, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W1, 0.0, &info->M1);        /* M1 = X.W1 */
-    dlfs__bias_sigmoid(&info->N1, &info->O1, &info->M1, model->B1.data); /* N1 = M1 + B1, O1 = sigmoid(N1) */
+    dlfs__bias_sigmoid(&info->N1, &info->O1, &info->M1, model->B1.data, pattern); /* N1 = M1 + B1, O1 = sigmoid(N1) */
     dlfs__gemm(be, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, &info->O1, &model->W2, 0.0, &info->M2); /* M2 = O1.W2 */
-    dlfs__bias_add(&info->P, &info->M2, model->B2.data);                                  /* P = M2 + B2 */
-    info->loss = dlfs__mse_grad(&info->dL_dP, &info->P, y);                   /* L and dL/dP together */
+    info->loss = dlfs__bias_mse_grad(&info->dL_dP, &info->P, &info->M2, model->B2.data, y); /* P = M2 + B2; L, dL/dP */
 }
 
 void dlfs__nn_gradients(const dlfs_nn *model, dlfs_nn_forward_info *info, dlfs_nn *grad)

@@ -501,7 +501,7 @@ static void test_bias_sigmoid_matches_two_passes(void **state)
                     dlfs__sigmoid(&O1r, &N1r);
                     if (in_place) {
                         /* n1 is m1 and o1 is m1: the layer overwritten as it goes */
-                        dlfs__bias_sigmoid(&M1, &M1, &M1, bias);
+                        dlfs__bias_sigmoid(&M1, &M1, &M1, bias, NULL);
                         for (size_t i = 0; i < r; i++) {
                             assert_memory_equal(m1 + i * ld, o1_ref + i * ld, c * sizeof(double));
                             for (size_t j = c; j < ld; j++)
@@ -510,14 +510,104 @@ static void test_bias_sigmoid_matches_two_passes(void **state)
                         for (size_t k = r * ld; k < len; k++)
                             assert_true(m1[k] == 77.0);
                     } else {
-                        tu_fill_value(n1, len, -1.0);
-                        tu_fill_value(o1, len, -2.0);
-                        dlfs_matrix N1 = dlfs_matrix_view(n1, r, c, ld), O1 = dlfs_matrix_view(o1, r, c, ld);
-                        dlfs__bias_sigmoid(&N1, &O1, &M1, bias);
-                        assert_memory_equal(n1, n1_ref, len * sizeof(double));
-                        assert_memory_equal(o1, o1_ref, len * sizeof(double));
+                        /* with the pass's own bias pattern, then with one built ahead */
+                        double buf[DLFS__BIAS_PATTERN_LEN];
+                        const double *patterns[2] = {NULL, dlfs__bias_pattern(buf, bias, c)};
+                        for (int pi = 0; pi < 2; pi++) {
+                            tu_fill_value(n1, len, -1.0);
+                            tu_fill_value(o1, len, -2.0);
+                            dlfs_matrix N1 = dlfs_matrix_view(n1, r, c, ld), O1 = dlfs_matrix_view(o1, r, c, ld);
+                            dlfs__bias_sigmoid(&N1, &O1, &M1, bias, patterns[pi]);
+                            assert_memory_equal(n1, n1_ref, len * sizeof(double));
+                            assert_memory_equal(o1, o1_ref, len * sizeof(double));
+                        }
                     }
                     free(m1), free(n1), free(o1), free(n1_ref), free(o1_ref), free(bias);
+                }
+}
+
+/* A bias pattern is the row's biases over and over for c + 8 values, and
+ * nothing past them; there is none beyond DLFS__BIAS_PATTERN_MAX columns, and
+ * none on a CPU whose one-pass walk takes none. */
+static void test_bias_pattern(void **state)
+{
+    (void)state;
+    double bias[DLFS__BIAS_PATTERN_MAX + 2], buf[DLFS__BIAS_PATTERN_LEN + 16];
+    for (size_t j = 0; j < TU_LEN(bias); j++)
+        bias[j] = 0.5 + (double)j;
+    const int built = dlfs__bias_pattern(buf, bias, 13) != NULL;
+    for (size_t c = 1; c <= DLFS__BIAS_PATTERN_MAX + 2; c++) {
+        tu_fill_value(buf, TU_LEN(buf), -7.0);
+        const double *p = dlfs__bias_pattern(buf, bias, c);
+        if (!built || c > DLFS__BIAS_PATTERN_MAX) {
+            assert_null(p);
+            for (size_t i = 0; i < TU_LEN(buf); i++)
+                assert_true(buf[i] == -7.0);
+            continue;
+        }
+        assert_ptr_equal(p, buf);
+        for (size_t i = 0; i < c + 8; i++)
+            assert_true(buf[i] == bias[i % c]);
+        for (size_t i = c + 8; i < TU_LEN(buf); i++)
+            assert_true(buf[i] == -7.0);
+    }
+}
+
+/* The output layer in one pass gives bit for bit what dlfs__bias_add then
+ * dlfs__mse_grad give: P, dL/dP and the loss, for one output (the one-pass
+ * walk, every length around the vector width and the chapter's 23) and for
+ * several or strided ones (the two passes), in place or not, and writes
+ * nothing outside the matrices. */
+static void test_bias_mse_grad_matches_two_passes(void **state)
+{
+    (void)state;
+    dlfs_rng rng;
+    dlfs_rng_seed(&rng, 29);
+    const size_t heights[] = {1, 2, 7, 8, 9, 15, 16, 17, 23, 64, 299};
+    const size_t widths[] = {1, 2, 3};
+    for (size_t hh = 0; hh < TU_LEN(heights); hh++)
+        for (size_t w = 0; w < TU_LEN(widths); w++)
+            for (int gap = 0; gap <= 1; gap++)
+                for (int in_place = 0; in_place <= 1; in_place++) {
+                    const size_t r = heights[hh], c = widths[w], ld = c + 2 * (size_t)gap;
+                    const size_t len = r * ld + 8;
+                    double *m = malloc(len * sizeof *m), *y = malloc(len * sizeof *y);
+                    double *p = malloc(len * sizeof *p), *g = malloc(len * sizeof *g);
+                    double *p_ref = malloc(len * sizeof *p_ref), *g_ref = malloc(len * sizeof *g_ref);
+                    double bias[3];
+                    assert_true(m && y && p && g && p_ref && g_ref);
+                    tu_fill_value(m, len, 11.0);
+                    tu_fill_value(y, len, 12.0);
+                    dlfs_matrix M = dlfs_matrix_view(m, r, c, ld), Y = dlfs_matrix_view(y, r, c, ld);
+                    tu_fill_normal(&M, &rng, 4.0);
+                    tu_fill_normal(&Y, &rng, 9.0);
+                    for (size_t j = 0; j < c; j++)
+                        bias[j] = 2.0 * dlfs_rng_normal(&rng);
+
+                    tu_fill_value(p_ref, len, -1.0);
+                    tu_fill_value(g_ref, len, -2.0);
+                    dlfs_matrix Pr = dlfs_matrix_view(p_ref, r, c, ld), Gr = dlfs_matrix_view(g_ref, r, c, ld);
+                    dlfs__bias_add(&Pr, &M, bias);
+                    const double loss_ref = dlfs__mse_grad(&Gr, &Pr, &Y);
+
+                    tu_fill_value(p, len, -1.0);
+                    tu_fill_value(g, len, -2.0);
+                    dlfs_matrix P = dlfs_matrix_view(p, r, c, ld), G = dlfs_matrix_view(g, r, c, ld);
+                    double loss;
+                    if (in_place) {
+                        /* P is M, as the two passes allow */
+                        loss = dlfs__bias_mse_grad(&G, &M, &M, bias, &Y);
+                        for (size_t i = 0; i < r; i++)
+                            assert_memory_equal(m + i * ld, p_ref + i * ld, c * sizeof(double));
+                        for (size_t k = r * ld; k < len; k++)
+                            assert_true(m[k] == 11.0);
+                    } else {
+                        loss = dlfs__bias_mse_grad(&G, &P, &M, bias, &Y);
+                        assert_memory_equal(p, p_ref, len * sizeof(double));
+                    }
+                    assert_memory_equal(g, g_ref, len * sizeof(double));
+                    assert_true(loss == loss_ref);
+                    free(m), free(y), free(p), free(g), free(p_ref), free(g_ref);
                 }
 }
 
@@ -532,7 +622,7 @@ static void test_bias_sigmoid_extremes(void **state)
         m1[i] = xs[i % TU_LEN(xs)];
     dlfs_matrix M1 = dlfs_matrix_view(m1, 3, 13, 13), N1 = dlfs_matrix_view(n1, 3, 13, 13);
     dlfs_matrix O1 = dlfs_matrix_view(o1, 3, 13, 13);
-    dlfs__bias_sigmoid(&N1, &O1, &M1, bias);
+    dlfs__bias_sigmoid(&N1, &O1, &M1, bias, NULL);
     for (size_t i = 0; i < TU_LEN(m1); i++) {
         if (isnan(m1[i])) {
             assert_true(isnan(n1[i]) && isnan(o1[i]));
@@ -682,6 +772,8 @@ int main(void)
         cmocka_unit_test(test_row_sum_widths),
         cmocka_unit_test(test_bias_sigmoid_matches_two_passes),
         cmocka_unit_test(test_bias_sigmoid_extremes),
+        cmocka_unit_test(test_bias_pattern),
+        cmocka_unit_test(test_bias_mse_grad_matches_two_passes),
         cmocka_unit_test(test_sigmoid_backward_shapes),
         cmocka_unit_test(test_mse_grad_flat),
         cmocka_unit_test(test_gather_batch),
