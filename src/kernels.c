@@ -257,48 +257,34 @@ static void sigmoid_backward_avx512(double *d, const double *g, const double *s,
     }
 }
 
-/* p = m + b, then g = scale (y - p) and the sum of (y - p)^2 over n contiguous
- * values, in the order of mse_grad_avx512 (so with the same sum). */
+/* The loss pass over n contiguous values: q = m + *b, stored to p (the output
+ * layer and the loss in one pass), or, with b NULL, q = m (p unused). Sets
+ * g = scale (y - q) and returns the sum of (y - q)^2. */
 __attribute__((target("avx512f")))
-static double bias_mse_grad_avx512(double *g, double *p, const double *m, double b, const double *y,
-                                   size_t n, double scale)
+static double loss_grad_avx512(double *g, double *p, const double *m, const double *b, const double *y,
+                               size_t n, double scale)
 {
-    const __m512d sc = _mm512_set1_pd(scale), bv = _mm512_set1_pd(b);
+    const __m512d sc = _mm512_set1_pd(scale), bv = _mm512_set1_pd(b ? *b : 0.0);
     __m512d acc = _mm512_setzero_pd();
     size_t j = 0;
     for (; j + 8 <= n; j += 8) {
-        const __m512d pj = _mm512_add_pd(_mm512_loadu_pd(m + j), bv);
-        const __m512d d = _mm512_sub_pd(_mm512_loadu_pd(y + j), pj);
-        _mm512_storeu_pd(p + j, pj);
+        __m512d q = _mm512_loadu_pd(m + j);
+        if (b) {
+            q = _mm512_add_pd(q, bv);
+            _mm512_storeu_pd(p + j, q);
+        }
+        const __m512d d = _mm512_sub_pd(_mm512_loadu_pd(y + j), q);
         acc = _mm512_fmadd_pd(d, d, acc);
         _mm512_storeu_pd(g + j, _mm512_mul_pd(sc, d));
     }
     if (j < n) {
         const __mmask8 k = tail_mask(n - j);
-        const __m512d pj = _mm512_maskz_add_pd(k, _mm512_maskz_loadu_pd(k, m + j), bv); /* 0 past the end */
-        const __m512d d = _mm512_sub_pd(_mm512_maskz_loadu_pd(k, y + j), pj);
-        _mm512_mask_storeu_pd(p + j, k, pj);
-        acc = _mm512_fmadd_pd(d, d, acc);
-        _mm512_mask_storeu_pd(g + j, k, _mm512_mul_pd(sc, d));
-    }
-    return _mm512_reduce_add_pd(acc);
-}
-
-/* The sum of (y - p)^2 over n contiguous values, with g = scale (y - p). */
-__attribute__((target("avx512f")))
-static double mse_grad_avx512(double *g, const double *p, const double *y, size_t n, double scale)
-{
-    const __m512d sc = _mm512_set1_pd(scale);
-    __m512d acc = _mm512_setzero_pd();
-    size_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        const __m512d d = _mm512_sub_pd(_mm512_loadu_pd(y + j), _mm512_loadu_pd(p + j));
-        acc = _mm512_fmadd_pd(d, d, acc);
-        _mm512_storeu_pd(g + j, _mm512_mul_pd(sc, d));
-    }
-    if (j < n) {
-        const __mmask8 k = tail_mask(n - j);
-        const __m512d d = _mm512_sub_pd(_mm512_maskz_loadu_pd(k, y + j), _mm512_maskz_loadu_pd(k, p + j));
+        __m512d q = _mm512_maskz_loadu_pd(k, m + j);
+        if (b) {
+            q = _mm512_maskz_add_pd(k, q, bv);  /* 0 past the end, as the loads give */
+            _mm512_mask_storeu_pd(p + j, k, q);
+        }
+        const __m512d d = _mm512_sub_pd(_mm512_maskz_loadu_pd(k, y + j), q);
         acc = _mm512_fmadd_pd(d, d, acc);
         _mm512_mask_storeu_pd(g + j, k, _mm512_mul_pd(sc, d));
     }
@@ -479,7 +465,7 @@ double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matri
     const shape w = walk(p, y, dl_dp);
 #ifdef DLFS_HAVE_AVX512_PATH
     if (w.rows == 1 && have_avx512())
-        return mse_grad_avx512(dl_dp->data, p->data, y->data, w.cols, scale) / count;
+        return loss_grad_avx512(dl_dp->data, NULL, p->data, NULL, y->data, w.cols, scale) / count;
 #endif
     double sum = 0.0;
     for (size_t i = 0; i < w.rows; i++) {
@@ -501,8 +487,7 @@ double dlfs__bias_mse_grad(dlfs_matrix *dl_dp, dlfs_matrix *p, const dlfs_matrix
 #ifdef DLFS_HAVE_AVX512_PATH
     if (m->cols == 1 && walk(m, p, dl_dp).rows == 1 && y->ld == 1 && have_avx512()) {
         const double count = (double)m->rows;
-        return bias_mse_grad_avx512(dl_dp->data, p->data, m->data, bias[0], y->data, m->rows,
-                                    -2.0 / count) / count;
+        return loss_grad_avx512(dl_dp->data, p->data, m->data, bias, y->data, m->rows, -2.0 / count) / count;
     }
 #endif
     dlfs__bias_add(p, m, bias);        /* the two passes it stands for */
