@@ -137,26 +137,6 @@ static size_t entries_besides(const char *dir, const char *keep)
     return n;
 }
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    struct dirent *e;
-    char path[512];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            remove_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    assert_int_equal(rmdir(dir), 0);
-}
-
 /* ---- CSV texts whose datasets are known ---------------------------------------- */
 
 /* The large table: LARGE_ROWS rows of 4 features and a target. The first 100
@@ -307,14 +287,6 @@ static dlfs_train_options train_options(struct ctx *c)
     return o;
 }
 
-static double *dup_doubles(const double *p, size_t n)
-{
-    double *c = malloc(n * sizeof *c);
-    assert_non_null(c);
-    memcpy(c, p, n * sizeof *c);
-    return c;
-}
-
 static int setup(void **state)
 {
     struct ctx *c = calloc(1, sizeof *c);
@@ -344,10 +316,10 @@ static int setup(void **state)
     assert_int_equal(dlfs_model_from_nn(&c->model_nn, &c->nn, &c->scaler, c->names, NULL), DLFS_OK);
     assert_int_equal(dlfs_model_encode(&c->model_lr, &c->enc_lr, &c->enc_lr_len), DLFS_OK);
     assert_int_equal(dlfs_model_encode(&c->model_nn, &c->enc_nn, &c->enc_nn_len), DLFS_OK);
-    c->X0 = dup_doubles(c->X.data, N * K);
-    c->y0 = dup_doubles(c->y.data, N);
-    c->lr0 = dup_doubles(c->lr.params, c->lr.n_params);
-    c->nn0 = dup_doubles(c->nn.params, c->nn.n_params);
+    c->X0 = tu_dup_doubles(c->X.data, N * K);
+    c->y0 = tu_dup_doubles(c->y.data, N);
+    c->lr0 = tu_dup_doubles(c->lr.params, c->lr.n_params);
+    c->nn0 = tu_dup_doubles(c->nn.params, c->nn.n_params);
 
     /* references, computed with other calls than the ones under test */
     assert_int_equal(dlfs_split(&c->X, &c->y, 0.25, 77, &c->split_ref[0], &c->split_ref[1],
@@ -401,7 +373,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct ctx *c = *state;
-    remove_tree(c->dir);
+    tu_remove_tree(c->dir);
     dlfs_matrix_free(&c->X);
     dlfs_matrix_free(&c->y);
     dlfs_matrix_free(&c->Xv);

@@ -181,27 +181,6 @@ static void make_dir(char dir[64])
     assert_non_null(mkdtemp(dir));
 }
 
-/* Removes the files in dir (one level) and dir itself. */
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    struct dirent *e;
-    char path[512];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rmdir(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    assert_int_equal(rmdir(dir), 0);
-}
-
 static size_t count_entries(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -326,7 +305,7 @@ static void test_round_trip(void **state)
         dlfs_model_free(&saved);
         assert_int_equal(count_entries(dir), 1);   /* no temporary file left */
     }
-    remove_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* The layout is the one the header documents, field by field. */
@@ -557,7 +536,7 @@ static void test_every_prefix_truncated(void **state)
         free(b);
         dlfs_model_free(&model);
     }
-    remove_dir(dir);
+    tu_remove_tree(dir);
 }
 
 /* Every byte of a file, changed, gives the code of the field it falls in. */
@@ -904,7 +883,7 @@ static void test_save_errors(void **state)
     assert_int_equal(dlfs_model_load(&loaded, fifo, DLFS_MODEL_ANY), DLFS_EIO);
     assert_non_null(strstr(dlfs_error_detail(), "not a regular file"));
 
-    remove_dir(dir);
+    tu_remove_tree(dir);
     dlfs_model_free(&a);
     dlfs_model_free(&bm);
 }

@@ -65,14 +65,6 @@ static int all_finite(const double *x, size_t n)
     return 1;
 }
 
-static double *copy_params(const double *p, size_t n)
-{
-    double *c = malloc(n * sizeof *c);
-    assert_non_null(c);
-    memcpy(c, p, n * sizeof *c);
-    return c;
-}
-
 /* ---- options and their arithmetic ---------------------------------------------- */
 
 static void test_defaults_and_iterations(void **state)
@@ -695,7 +687,7 @@ static void test_divergence_in_gradient(void **state)
     dlfs_linreg lr;
     assert_int_equal(dlfs_linreg_alloc(&lr, 2, 1), DLFS_OK);
     lr.B.data[0] = 1e150;
-    double *lr0 = copy_params(lr.params, lr.n_params);
+    double *lr0 = tu_dup_doubles(lr.params, lr.n_params);
     assert_int_equal(dlfs_linreg_train(&lr, &X, &y, &o, &r), DLFS_EDIVERGED);
     assert_int_equal(r.failed_iteration, 0);
     assert_int_equal(r.iterations, 0);
@@ -706,7 +698,7 @@ static void test_divergence_in_gradient(void **state)
     assert_int_equal(dlfs_nn_alloc(&nn, 2, 3, 1), DLFS_OK);
     tu_fill_value(nn.W2.data, 3, 1.0);
     nn.B2.data[0] = 1e150;
-    double *nn0 = copy_params(nn.params, nn.n_params);
+    double *nn0 = tu_dup_doubles(nn.params, nn.n_params);
     assert_int_equal(dlfs_nn_train(&nn, &X, &y, &o, &r), DLFS_EDIVERGED);
     assert_int_equal(r.failed_iteration, 0);
     assert_int_equal(r.iterations, 0);
@@ -735,7 +727,7 @@ static void test_invalid_options(void **state)
         nn.params[i] = 1.0 + (double)i;
     for (size_t i = 0; i < lr.n_params; i++)
         lr.params[i] = -1.0 - (double)i;
-    double *nn0 = copy_params(nn.params, nn.n_params), *lr0 = copy_params(lr.params, lr.n_params);
+    double *nn0 = tu_dup_doubles(nn.params, nn.n_params), *lr0 = tu_dup_doubles(lr.params, lr.n_params);
     double hist[4] = {-1, -1, -1, -1};
 
     enum { N_CASES = 17 };
@@ -1063,7 +1055,7 @@ static void test_allocation_failures(void **state)
         *c = (struct op_ctx){.nn = &nn, .lr = &lr, .X = &X, .y = &y, .Xv = &Xv, .yv = &yv};
         /* a successful run first: how many allocations it makes, and that
          * it frees them all */
-        double *nn0 = copy_params(nn.params, nn.n_params), *lr0 = copy_params(lr.params, lr.n_params);
+        double *nn0 = tu_dup_doubles(nn.params, nn.n_params), *lr0 = tu_dup_doubles(lr.params, lr.n_params);
         long live0 = atomic_load(&live_blocks);
         atomic_store(&alloc_attempts, 0);
         assert_int_equal(ops[k].run(c), DLFS_OK);

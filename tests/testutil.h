@@ -1,4 +1,4 @@
-/* tests/testutil.h - comparisons, random fills, files and finite-difference
+/* tests/testutil.h - comparisons, random fills, copies, files and finite-difference
  * gradient checks shared by the test programs. Header-only; include after
  * cmocka.h. */
 #ifndef DLFS_TESTUTIL_H
@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <dlfs/matrix.h>
 #include <dlfs/rng.h>
@@ -104,7 +108,39 @@ static inline void tu_fill_value(double *x, size_t n, double v)
         x[i] = v;
 }
 
+/* A malloc'd copy of n doubles; fails the test if there is no memory. */
+static inline double *tu_dup_doubles(const double *p, size_t n)
+{
+    double *c = malloc(n * sizeof *c);
+    assert_non_null(c);
+    memcpy(c, p, n * sizeof *c);
+    return c;
+}
+
 /* ---- files ---------------------------------------------------------------- */
+
+/* Removes dir and everything below it; fails the test if dir cannot be
+ * read or removed. */
+static inline void tu_remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    char path[512];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        const int len = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        assert_true(len > 0 && (size_t)len < sizeof path);
+        struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            tu_remove_tree(path);
+        else
+            unlink(path);
+    }
+    closedir(d);
+    assert_int_equal(rmdir(dir), 0);
+}
 
 /* The whole file at path, malloc'd (at least one byte, so never NULL); its
  * size in *len. Fails the test if the file cannot be opened or read. */
