@@ -67,9 +67,10 @@ void dlfs__sigmoid(dlfs_matrix *out, const dlfs_matrix *in);
 const double *dlfs__bias_pattern(double *pattern, const double *bias, size_t c);
 /* n1 = m1 + bias and o1 = sigmoid(n1) in one pass (the network's hidden layer);
  * the same results as dlfs__bias_add then dlfs__sigmoid. Any two may alias.
- * pattern is NULL or what dlfs__bias_pattern wrote for this bias: a caller
- * that builds it a while before (the network does, before its first product)
- * spares this pass waiting on freshly stored biases. */
+ * pattern is what dlfs__bias_pattern returned for this bias and width: with
+ * a pattern (and n1, o1, m1 gap-free) this is one AVX-512 walk, with NULL the
+ * two passes. Built a while before (the network does so before its first
+ * product), the pattern spares the walk waiting on freshly stored biases. */
 void dlfs__bias_sigmoid(dlfs_matrix *n1, dlfs_matrix *o1, const dlfs_matrix *m1, const double *bias,
                         const double *pattern);
 /* The sigmoid of n contiguous values in plain C, the path of CPUs without

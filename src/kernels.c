@@ -409,10 +409,7 @@ void dlfs__bias_sigmoid(dlfs_matrix *n1, dlfs_matrix *o1, const dlfs_matrix *m1,
 {
 #ifdef DLFS_HAVE_AVX512_PATH
     const shape w = walk(m1, n1, o1);
-    if (w.rows == 1 && m1->cols <= DLFS__BIAS_PATTERN_MAX && have_avx512()) {
-        double own[DLFS__BIAS_PATTERN_LEN];
-        if (!pattern)
-            pattern = dlfs__bias_pattern(own, bias, m1->cols);
+    if (pattern && w.rows == 1) {    /* a pattern: at most 64 columns and AVX-512 */
         bias_sigmoid_flat_avx512(n1->data, o1->data, m1->data, pattern, w.cols, m1->cols);
         return;
     }
