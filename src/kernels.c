@@ -101,8 +101,8 @@ double dlfs__sigmoid_ref(double x)
  *
  * The chapter's matrices are tiny (23 x 13), so a pass over one costs about as
  * much in its remainders and call as in its body. These paths keep every load
- * and store in the loops a full, unmasked vector; a masked store, which on some
- * CPUs (AMD's Zen 4 among them) is much slower than a plain one, is used at
+ * and store in the loops a full, unmasked vector; a masked store, slower than
+ * a plain one on some CPUs (a few percent in a loop on this Zen 4), is used at
  * most once, for the last few values of a pass. Rows shorter than a
  * vector use masked loads, which cost nothing extra.
  */
