@@ -158,18 +158,20 @@ static void row_sum_avx512(double *sums, const dlfs_matrix *in)
     }
 }
 
-/* The sigmoid of eight values, with AVX-512's own tools and no branch on the
- * sign. x is clamped to [-746, 40] (beyond, the sigmoid is 0 or 1 to double
- * precision; min and max are ordered so a NaN passes). Then exp(-x) = 2^-n e^r
- * with n = round(x / ln 2), r = n ln 2 - x, and e^r from the rational form
- * above with numerator and denominator halved, which saves an operation:
+/* The sigmoid of eight values anywhere on the line, with AVX-512's own tools
+ * and no branch on the sign; sigmoid8() below sends it the rare vectors it
+ * cannot take. x is clamped to [-746, 40] (beyond, the sigmoid is 0 or 1 to
+ * double precision; min and max are ordered so a NaN passes). Then
+ * exp(-x) = 2^-n e^r with n = round(x / ln 2), r = n ln 2 - x, and e^r from the
+ * rational form above with numerator and denominator halved, which saves an
+ * operation:
  *     a = 1 + r/2 + r^2 (p/2),  d = a - r,  e^r = a / d,  p = P1 + ... + r^8 P5,
  * so that
  *     sigmoid(x) = 1 / (1 + exp(-x)) = t / (t + a),   t = 2^n d,
  * which neither overflows nor loses a subnormal result: vscalefpd scales d in
  * one correctly rounded step. vrndscalepd rounds. */
 __attribute__((target("avx512f")))
-static inline __m512d sigmoid8(__m512d x)
+static inline __m512d sigmoid8_wide(__m512d x)
 {
     const __m512d log2e = _mm512_set1_pd(1.4426950408889634074);
     const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
@@ -197,6 +199,58 @@ static inline __m512d sigmoid8(__m512d x)
     const __m512d a = _mm512_fmadd_pd(r2, p, _mm512_fmadd_pd(r, half, one));
     const __m512d t = _mm512_scalef_pd(_mm512_sub_pd(a, r), n);
     return _mm512_div_pd(t, _mm512_add_pd(t, a));
+}
+
+/* 2^(j/16) for j = 0..15, correctly rounded. */
+static const double exp2_sixteenths[16] = {
+    0x1p+0,               0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
+    0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0,
+    0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f09p+0,
+    0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0,
+};
+
+/* The sigmoid of eight values, the short way: a sixteenth-step table for 2^q
+ * makes the reduced argument small enough for two polynomial terms, and the
+ * chain from x to the division is shorter. For x >= -708 (every lane, or the
+ * vector goes to sigmoid8_wide), clamped above at 40:
+ *     q = round(-16 x / ln 2) / 16,  r = q ln 2 + x  (|r| <= ln2/32; two parts),
+ *     exp(-x) = 2^q e^-r,  e^-r = a / d  with
+ *     a = 1 - r/2 + r^2 p,  d = a + r,  p = P1/2 + r^2 P2'/2
+ * (the rational form above, its P2 refitted to |r| <= ln2/32: a / d is e^-r to
+ * within 2^-56 relative),
+ * and 2^q = 2^floor(q) 2^(j/16), j = 16 (q - floor(q)):
+ *     sigmoid(x) = 1 / (1 + 2^q a / d) = d / (d + a V),   V = 2^q.
+ * Adding 1.5 * 2^48 to -x / ln 2 rounds it to a sixteenth and leaves 16 q mod
+ * 16 in the sum's four lowest bits, which vpermt2pd uses as the table index;
+ * vscalefpd multiplies by 2^floor(q). V <= 2^1022 for x >= -708, so nothing
+ * overflows, and every result is a normal number. A NaN passes through min
+ * and the rest. */
+__attribute__((target("avx512f")))
+static inline __m512d sigmoid8(__m512d x)
+{
+    const __m512d low = _mm512_set1_pd(-708.0), highest = _mm512_set1_pd(40.0);
+    if (__builtin_expect(_mm512_cmp_pd_mask(x, low, _CMP_LT_OQ) != 0, 0))
+        return sigmoid8_wide(x);
+    const __m512d m_log2e = _mm512_set1_pd(-1.4426950408889634074);
+    const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
+    const __m512d ln2_lo = _mm512_set1_pd(1.90821492927058770002e-10);
+    const __m512d shifter = _mm512_set1_pd(0x1.8p48);
+    const __m512d H1 = _mm512_set1_pd(0.5 * 1.66666666666666019037e-01);
+    const __m512d H2 = _mm512_set1_pd(0.5 * -2.7777500325118797e-03);
+    const __m512d half = _mm512_set1_pd(0.5), one = _mm512_set1_pd(1.0);
+    const __m512d tab_lo = _mm512_loadu_pd(exp2_sixteenths), tab_hi = _mm512_loadu_pd(exp2_sixteenths + 8);
+
+    const __m512d xc = _mm512_min_pd(highest, x);
+    const __m512d s = _mm512_fmadd_pd(xc, m_log2e, shifter);
+    const __m512d q = _mm512_sub_pd(s, shifter);
+    __m512d r = _mm512_fmadd_pd(q, ln2_hi, xc);
+    r = _mm512_fmadd_pd(q, ln2_lo, r);
+    const __m512d r2 = _mm512_mul_pd(r, r);
+    const __m512d p = _mm512_fmadd_pd(r2, H2, H1);
+    const __m512d a = _mm512_fmadd_pd(r2, p, _mm512_fnmadd_pd(r, half, one));
+    const __m512d d = _mm512_add_pd(a, r);
+    const __m512d V = _mm512_scalef_pd(_mm512_permutex2var_pd(tab_lo, _mm512_castpd_si512(s), tab_hi), q);
+    return _mm512_div_pd(d, _mm512_fmadd_pd(a, V, d));
 }
 
 /* The sigmoid of n contiguous values; out may be in. */

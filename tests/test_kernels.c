@@ -191,6 +191,7 @@ static void sigmoid_vs_libm(int portable)
         1e308, -1e308, DBL_MAX, -DBL_MAX, DBL_MIN, -DBL_MIN, DBL_TRUE_MIN, -DBL_TRUE_MIN,
         1e-310, -1e-310, 0.0, -0.0, INFINITY, -INFINITY, 708.39, -708.39, 709.8, -709.8,
         744.44, -744.44, 745.13, -745.13, 746.0, -746.0, 36.7368005696771, -36.7368005696771,
+        -708.0, -708.00000000000011, -707.99999999999989, 40.0, 40.000000000000007,
         1e-17, -1e-17, 1e-9, -1e-9,
     };
     bad += sigmoid_sweep(extremes, TU_LEN(extremes), &worst, &worst_x);
