@@ -720,7 +720,7 @@ static void test_gather_batch(void **state)
     const size_t y_widths[] = {1, 2, 5};
     for (size_t w = 0; w < TU_LEN(pass_widths); w++)
         for (size_t v = 0; v < TU_LEN(y_widths); v++)
-            for (size_t gap = 0; gap <= 1; gap++) {     /* y gap-free (one column: vgatherqpd) or not */
+            for (size_t gap = 0; gap <= 1; gap++) {     /* y gap-free or not */
                 const size_t k = pass_widths[w], m = y_widths[v], n = 40, bs = 1 + (w * 3 + v) % 23;
                 const size_t x_ld = k + 1, y_ld = m + gap, xb_ld = k + 2, yb_ld = m + 2 * gap;
                 double *X = malloc(n * x_ld * sizeof *X), *y = malloc(n * y_ld * sizeof *y);
