@@ -158,6 +158,26 @@ static void row_sum_avx512(double *sums, const dlfs_matrix *in)
     }
 }
 
+/* The sum of r contiguous values (one column, gap-free), eight lanes in two
+ * registers: a plain sum is a chain of r dependent additions. */
+__attribute__((target("avx512f")))
+static double column_sum_avx512(const double *a, size_t r)
+{
+    __m512d x = _mm512_setzero_pd(), y = x;
+    size_t i = 0;
+    for (; i + 16 <= r; i += 16) {
+        x = _mm512_add_pd(x, _mm512_loadu_pd(a + i));
+        y = _mm512_add_pd(y, _mm512_loadu_pd(a + i + 8));
+    }
+    if (i + 8 <= r) {
+        x = _mm512_add_pd(x, _mm512_loadu_pd(a + i));
+        i += 8;
+    }
+    if (i < r)
+        y = _mm512_add_pd(y, _mm512_maskz_loadu_pd(tail_mask(r - i), a + i));
+    return _mm512_reduce_add_pd(_mm512_add_pd(x, y));
+}
+
 /* The sigmoid of eight values anywhere on the line, with AVX-512's own tools
  * and no branch on the sign; sigmoid8() below sends it the rare vectors it
  * cannot take. x is clamped to [-746, 40] (beyond, the sigmoid is 0 or 1 to
@@ -429,6 +449,11 @@ const double *dlfs__bias_pattern(double *pattern, const double *bias, size_t c)
 {
 #ifdef DLFS_HAVE_AVX512_PATH
     if (c <= DLFS__BIAS_PATTERN_MAX && have_avx512()) {
+        if (c >= 8) {                 /* the bias, then its first eight again */
+            memcpy(pattern, bias, c * sizeof *pattern);
+            memcpy(pattern + c, bias, 8 * sizeof *pattern);
+            return pattern;
+        }
         for (size_t i = 0, b = 0; i < c + 8; i++) {
             pattern[i] = bias[b];
             b = b + 1 == c ? 0 : b + 1;
@@ -536,6 +561,10 @@ void dlfs__row_sum(double *restrict sums, const dlfs_matrix *in)
 #ifdef DLFS_HAVE_AVX512_PATH
     if (c > 1 && c < 64 && have_avx512()) {
         row_sum_avx512(sums, in);
+        return;
+    }
+    if (c == 1 && ld == 1 && have_avx512()) {
+        sums[0] = column_sum_avx512(a, r);
         return;
     }
 #endif

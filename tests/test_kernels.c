@@ -430,40 +430,41 @@ static void test_row_sum(void **state)
     assert_memory_equal(sums, want1, sizeof want1);
 }
 
-/* Row sums for widths on either side of the vector lengths (1, 8, 64), with
- * NaN padding that must not be summed, against a plain long double sum. */
+/* Row sums for widths on either side of the vector lengths (1, 8, 64) and
+ * heights on either side of 8 and 16, gap-free or with NaN padding that must
+ * not be summed, against a plain long double sum. */
 static void test_row_sum_widths(void **state)
 {
     (void)state;
     dlfs_rng rng;
     dlfs_rng_seed(&rng, 41);
     const size_t widths[] = {1, 2, 3, 7, 8, 9, 13, 15, 16, 17, 63, 64, 65, 100};
-    const size_t heights[] = {1, 2, 5, 23};
+    const size_t heights[] = {1, 2, 5, 8, 9, 16, 17, 23, 40};
     for (size_t w = 0; w < TU_LEN(widths); w++)
-        for (size_t h = 0; h < TU_LEN(heights); h++) {
-            const size_t c = widths[w], r = heights[h], ld = c + 3;
-            double *in = malloc(r * ld * sizeof *in), sums[104];
-            assert_non_null(in);
-            tu_fill_value(in, r * ld, NAN);
-            dlfs_matrix In = dlfs_matrix_view(in, r, c, ld);
-            tu_fill_normal(&In, &rng, 10.0);
-            tu_fill_value(sums, TU_LEN(sums), -9.0);
-            dlfs_matrix S = dlfs_matrix_view(sums, 1, c, c);
-            assert_int_equal(dlfs_row_sum(&S, &In), DLFS_OK);
-            for (size_t j = 0; j < c; j++) {
-                long double ref = 0.0L, mag = 0.0L;
-                for (size_t i = 0; i < r; i++) {
-                    ref += in[i * ld + j];
-                    mag += fabs(in[i * ld + j]);
+        for (size_t h = 0; h < TU_LEN(heights); h++)
+            for (size_t gap = 0; gap <= 3; gap += 3) {
+                const size_t c = widths[w], r = heights[h], ld = c + gap;
+                double *in = malloc(r * ld * sizeof *in), sums[104];
+                assert_non_null(in);
+                tu_fill_value(in, r * ld, NAN);
+                dlfs_matrix In = dlfs_matrix_view(in, r, c, ld);
+                tu_fill_normal(&In, &rng, 10.0);
+                tu_fill_value(sums, TU_LEN(sums), -9.0);
+                dlfs_matrix S = dlfs_matrix_view(sums, 1, c, c);
+                assert_int_equal(dlfs_row_sum(&S, &In), DLFS_OK);
+                for (size_t j = 0; j < c; j++) {
+                    long double ref = 0.0L, mag = 0.0L;
+                    for (size_t i = 0; i < r; i++) {
+                        ref += in[i * ld + j];
+                        mag += fabs(in[i * ld + j]);
+                    }
+                    assert_true(fabs(sums[j] - (double)ref) <= 1e-15 * (double)mag);
                 }
-                assert_true(fabs(sums[j] - (double)ref) <= 1e-15 * (double)mag);
+                for (size_t j = c; j < TU_LEN(sums); j++)
+                    assert_true(sums[j] == -9.0);   /* nothing written past the c sums */
+                free(in);
             }
-            for (size_t j = c; j < TU_LEN(sums); j++)
-                assert_true(sums[j] == -9.0);   /* nothing written past the c sums */
-            free(in);
-        }
 }
-
 
 /* ---- the step's one-pass and AVX-512 paths, against their plain versions ------ */
 
