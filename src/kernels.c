@@ -37,16 +37,23 @@ static inline uint64_t as_u64(double d)
     return u;
 }
 
+/* The constants every exp path here shares: 1 / ln 2, ln 2 in two parts, and
+ * fdlibm's P1..P5. */
+#define EXP_LOG2E 1.4426950408889634074
+#define EXP_LN2_HI 6.93147180369123816490e-01   /* 32 leading bits of ln 2 */
+#define EXP_LN2_LO 1.90821492927058770002e-10   /* ln 2 - EXP_LN2_HI */
+#define EXP_P1 1.66666666666666019037e-01
+#define EXP_P2 -2.77777777770155933842e-03
+#define EXP_P3 6.61375632143793436117e-05
+#define EXP_P4 -1.65339022054652515390e-06
+#define EXP_P5 4.13813679705723846039e-08
+
 /* exp(x) = *num / *den for x <= 0, with *den in [1.6, 2.4]. */
 static inline void exp_neg_ratio(double x, double *num, double *den)
 {
-    static const double log2e = 1.4426950408889634074;
-    static const double ln2_hi = 6.93147180369123816490e-01; /* 32 leading bits of ln 2 */
-    static const double ln2_lo = 1.90821492927058770002e-10; /* ln 2 - ln2_hi */
+    static const double log2e = EXP_LOG2E, ln2_hi = EXP_LN2_HI, ln2_lo = EXP_LN2_LO;
     static const double shifter = 0x1.8p52;                  /* adding it rounds to an integer */
-    static const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
-                        P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
-                        P5 = 4.13813679705723846039e-08;
+    static const double P1 = EXP_P1, P2 = EXP_P2, P3 = EXP_P3, P4 = EXP_P4, P5 = EXP_P5;
 
     x = x < -746.0 ? -746.0 : x;                              /* written so NaN passes */
     const double t = x * log2e + shifter;
@@ -193,15 +200,12 @@ static double column_sum_avx512(const double *a, size_t r)
 __attribute__((target("avx512f")))
 static inline __m512d sigmoid8_wide(__m512d x)
 {
-    const __m512d log2e = _mm512_set1_pd(1.4426950408889634074);
-    const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
-    const __m512d ln2_lo = _mm512_set1_pd(1.90821492927058770002e-10);
-    /* P1..P5 of exp_neg_ratio(), halved (exactly) */
-    const __m512d H1 = _mm512_set1_pd(0.5 * 1.66666666666666019037e-01);
-    const __m512d H2 = _mm512_set1_pd(0.5 * -2.77777777770155933842e-03);
-    const __m512d H3 = _mm512_set1_pd(0.5 * 6.61375632143793436117e-05);
-    const __m512d H4 = _mm512_set1_pd(0.5 * -1.65339022054652515390e-06);
-    const __m512d H5 = _mm512_set1_pd(0.5 * 4.13813679705723846039e-08);
+    const __m512d log2e = _mm512_set1_pd(EXP_LOG2E);
+    const __m512d ln2_hi = _mm512_set1_pd(EXP_LN2_HI), ln2_lo = _mm512_set1_pd(EXP_LN2_LO);
+    /* P1..P5, halved (exactly) */
+    const __m512d H1 = _mm512_set1_pd(0.5 * EXP_P1), H2 = _mm512_set1_pd(0.5 * EXP_P2);
+    const __m512d H3 = _mm512_set1_pd(0.5 * EXP_P3), H4 = _mm512_set1_pd(0.5 * EXP_P4);
+    const __m512d H5 = _mm512_set1_pd(0.5 * EXP_P5);
     const __m512d half = _mm512_set1_pd(0.5), one = _mm512_set1_pd(1.0);
     const __m512d lowest = _mm512_set1_pd(-746.0), highest = _mm512_set1_pd(40.0);
 
@@ -252,12 +256,11 @@ static inline __m512d sigmoid8(__m512d x)
     const __m512d low = _mm512_set1_pd(-708.0), highest = _mm512_set1_pd(40.0);
     if (__builtin_expect(_mm512_cmp_pd_mask(x, low, _CMP_LT_OQ) != 0, 0))
         return sigmoid8_wide(x);
-    const __m512d m_log2e = _mm512_set1_pd(-1.4426950408889634074);
-    const __m512d ln2_hi = _mm512_set1_pd(6.93147180369123816490e-01);
-    const __m512d ln2_lo = _mm512_set1_pd(1.90821492927058770002e-10);
+    const __m512d m_log2e = _mm512_set1_pd(-EXP_LOG2E);
+    const __m512d ln2_hi = _mm512_set1_pd(EXP_LN2_HI), ln2_lo = _mm512_set1_pd(EXP_LN2_LO);
     const __m512d shifter = _mm512_set1_pd(0x1.8p48);
-    const __m512d P1 = _mm512_set1_pd(1.66666666666666019037e-01);
-    const __m512d P2 = _mm512_set1_pd(-2.7777500325118797e-03);
+    const __m512d P1 = _mm512_set1_pd(EXP_P1);
+    const __m512d P2 = _mm512_set1_pd(-2.7777500325118797e-03);   /* EXP_P2 refitted, see above */
     const __m512d two = _mm512_set1_pd(2.0);
     const __m512d tab_lo = _mm512_loadu_pd(exp2_sixteenths), tab_hi = _mm512_loadu_pd(exp2_sixteenths + 8);
 
