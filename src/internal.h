@@ -110,8 +110,7 @@ static inline void dlfs__carve(double **cursor, dlfs_matrix *m, size_t rows, siz
  * lines: measured on the chapter's 23 x 13, the sigmoid derivative takes 37 ns
  * on aligned arrays and 55 ns on the unaligned ones a plain carve gives.
  * A block for matrices of n1, n2, ... doubles holds the sum of
- * dlfs__line_round(n_i), plus DLFS__LINE - 1 doubles of slack for aligning its
- * start (malloc promises only 16 bytes). */
+ * dlfs__line_round(n_i); dlfs__alloc_doubles starts it on a line. */
 #define DLFS__LINE 8   /* doubles per 64-byte line */
 
 /* *out = n rounded up to whole lines; 0 on overflow. */
@@ -123,19 +122,12 @@ static inline int dlfs__line_round(size_t n, size_t *out)
     return 1;
 }
 
-/* The first 64-byte boundary at or after p. */
-static inline double *dlfs__line_align(double *p)
-{
-    const size_t past = (size_t)((uintptr_t)p % (DLFS__LINE * sizeof(double)));
-    return past ? p + (DLFS__LINE * sizeof(double) - past) / sizeof(double) : p;
-}
-
-/* dlfs__carve, then the cursor moves on to the next line boundary. */
+/* dlfs__carve, then the cursor moves on to the next line boundary (the
+ * rounding cannot overflow: the caller's size computation checked it). */
 static inline void dlfs__carve_lines(double **cursor, dlfs_matrix *m, size_t rows, size_t cols)
 {
-    *m = dlfs_matrix_view(*cursor, rows, cols, cols);
-    const size_t n = rows * cols;    /* checked by the caller's size computation */
-    *cursor += n + (DLFS__LINE - n % DLFS__LINE) % DLFS__LINE;
+    dlfs__carve(cursor, m, rows, cols);
+    *cursor += (DLFS__LINE - rows * cols % DLFS__LINE) % DLFS__LINE;
 }
 
 /* params[i] -= lr * grads[i] for i < n. */

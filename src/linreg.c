@@ -87,8 +87,7 @@ dlfs_status dlfs_linreg_forward_info_alloc(dlfs_linreg_forward_info *info, size_
     if (max_rows == 0 || m == 0)
         return dlfs__fail(DLFS_EEMPTY, "dlfs_linreg_forward_info_alloc: max_rows = %zu, m = %zu", max_rows, m);
     /* N, P, dL_dP: B x m each, each on its own line boundary */
-    if (!dlfs__mul(max_rows, m, &bm) || !dlfs__line_round(bm, &bm) || !dlfs__mul(bm, 3, &n) ||
-        !dlfs__add(n, DLFS__LINE - 1, &n))
+    if (!dlfs__mul(max_rows, m, &bm) || !dlfs__line_round(bm, &bm) || !dlfs__mul(bm, 3, &n))
         return dlfs__fail(DLFS_EOVERFLOW, "dlfs_linreg_forward_info_alloc: %zu x %zu overflows", max_rows, m);
     double *p;
     dlfs_status st = dlfs__alloc_doubles(n, &p, "dlfs_linreg_forward_info_alloc");
@@ -96,7 +95,6 @@ dlfs_status dlfs_linreg_forward_info_alloc(dlfs_linreg_forward_info *info, size_
         return st;
     info->block = p;
     info->capacity = max_rows;
-    p = dlfs__line_align(p);
     dlfs__carve_lines(&p, &info->N, max_rows, m);
     dlfs__carve_lines(&p, &info->P, max_rows, m);
     dlfs__carve_lines(&p, &info->dL_dP, max_rows, m);

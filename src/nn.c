@@ -91,7 +91,7 @@ dlfs_status dlfs_nn_forward_info_alloc(dlfs_nn_forward_info *info, size_t max_ro
      * own line boundary. */
     if (!dlfs__mul(max_rows, h, &bh) || !dlfs__mul(max_rows, m, &bm) || !dlfs__line_round(bh, &bh) ||
         !dlfs__line_round(bm, &bm) || !dlfs__mul(bh, 4, &bh) || !dlfs__mul(bm, 3, &bm) ||
-        !dlfs__add(bh, bm, &n) || !dlfs__add(n, DLFS__LINE - 1, &n))
+        !dlfs__add(bh, bm, &n))
         return dlfs__fail(DLFS_EOVERFLOW, "dlfs_nn_forward_info_alloc: %zu rows x %zu hidden overflow",
                           max_rows, h);
     double *p;
@@ -100,7 +100,6 @@ dlfs_status dlfs_nn_forward_info_alloc(dlfs_nn_forward_info *info, size_t max_ro
         return st;
     info->block = p;
     info->capacity = max_rows;
-    p = dlfs__line_align(p);
     dlfs__carve_lines(&p, &info->M1, max_rows, h);
     dlfs__carve_lines(&p, &info->N1, max_rows, h);
     dlfs__carve_lines(&p, &info->O1, max_rows, h);

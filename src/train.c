@@ -137,13 +137,13 @@ static dlfs_status train(const char *fn, struct model_ops *ops, const dlfs_matri
     }
     size_t bk, bm, nb;
     if (!dlfs__mul(batch, ops->k, &bk) || !dlfs__mul(batch, ops->m, &bm) || !dlfs__line_round(bk, &bk) ||
-        !dlfs__line_round(bm, &bm) || !dlfs__add(bk, bm, &nb) || !dlfs__add(nb, DLFS__LINE - 1, &nb)) {
+        !dlfs__line_round(bm, &bm) || !dlfs__add(bk, bm, &nb)) {
         st = dlfs__fail(DLFS_EOVERFLOW, "%s: a batch of %zu rows overflows", fn, batch);
         goto out;
     }
     if ((st = dlfs__alloc_doubles(nb, &batch_block, fn)))
         goto out;
-    double *cursor = dlfs__line_align(batch_block);
+    double *cursor = batch_block;
     dlfs__carve_lines(&cursor, &Xb, batch, ops->k);
     dlfs__carve_lines(&cursor, &yb, batch, ops->m);
     if ((st = ops->alloc(ops, batch, n_val)))
