@@ -235,9 +235,10 @@ dlfs_status dlfs_nn_predict(const dlfs_nn *model, const dlfs_matrix *X, dlfs_mat
     dlfs_matrix O1;
     if ((st = dlfs_matrix_alloc(&O1, X->rows, model->h)))
         return st;
+    double b1_pattern[DLFS__BIAS_PATTERN_LEN];
+    const double *pattern = dlfs__bias_pattern(b1_pattern, model->B1.data, model->h);
     dlfs__gemm(model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W1, 0.0, &O1);
-    dlfs__bias_add(&O1, &O1, model->B1.data);
-    dlfs__sigmoid(&O1, &O1);
+    dlfs__bias_sigmoid(&O1, &O1, &O1, model->B1.data, pattern);   /* O1 = sigmoid(X.W1 + B1) */
     dlfs__gemm(model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, &O1, &model->W2, 0.0, P);
     dlfs__bias_add(P, P, model->B2.data);
     dlfs_matrix_free(&O1);
