@@ -371,7 +371,7 @@ static int parse_number(const char *s, size_t len, num_scratch *scratch, double 
 
 /* ---- The CSV parser ------------------------------------------------------- */
 
-static void free_names(char **names, size_t n)
+void dlfs__free_names(char **names, size_t n)
 {
     if (!names)
         return;
@@ -704,7 +704,7 @@ static dlfs_status csv_parse(const char *fn, const char *text, size_t len, const
     return DLFS_OK;
 
 fail:
-    free_names(names, k);
+    dlfs__free_names(names, k);
     free(tname);
     free(st.header);
     free(st.scratch.big);
@@ -842,7 +842,7 @@ void dlfs_dataset_free(dlfs_dataset *ds)
 {
     if (!ds)
         return;
-    free_names(ds->feature_names, ds->X.cols);
+    dlfs__free_names(ds->feature_names, ds->X.cols);
     dlfs_matrix_free(&ds->X);
     dlfs_matrix_free(&ds->y);
     free(ds->target_name);

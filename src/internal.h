@@ -47,6 +47,9 @@ dlfs_status dlfs__check_model(int present, const double *params, dlfs_backend ba
  * NULL and DLFS_EOVERFLOW or DLFS_ENOMEM is returned, recorded under fn. */
 dlfs_status dlfs__alloc_doubles(size_t n, double **out, const char *fn);
 
+/* Frees names[0..n) and the array; names may be NULL. */
+void dlfs__free_names(char **names, size_t n);
+
 /* Unchecked kernels for the hot path: arguments are trusted (callers validate
  * once). Shapes as in dlfs/matrix.h. */
 void dlfs__gemm(dlfs_backend backend, dlfs_transpose ta, dlfs_transpose tb,

@@ -128,11 +128,7 @@ void dlfs_model_free(dlfs_model *model)
     dlfs_linreg_free(&model->linreg);
     dlfs_nn_free(&model->nn);
     dlfs_standardizer_free(&model->scaler);
-    if (model->feature_names) {
-        for (size_t j = 0; j < model->k; j++)
-            free(model->feature_names[j]);
-        free(model->feature_names);
-    }
+    dlfs__free_names(model->feature_names, model->k);
     free(model->target_name);
     *model = (dlfs_model){0};
 }
@@ -690,11 +686,10 @@ static dlfs_status parse(dlfs_model *out, const unsigned char *b, size_t len,
             st = dlfs__fail(DLFS_ENOMEM, "%s: could not allocate %zu names", fn, tmp.k);
             goto fail;
         }
-    }
-    if (flags & FLAG_NAMES)
         for (size_t j = 0; j < tmp.k; j++)
             if ((st = read_name(b, &pos, end, &tmp.feature_names[j], j, fn, src)))
                 goto fail;
+    }
     if ((flags & FLAG_TARGET) &&
         (st = read_name(b, &pos, end, &tmp.target_name, tmp.k, fn, src)))
         goto fail;
