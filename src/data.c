@@ -555,6 +555,15 @@ static void release_parsed(csv_state *st)
 #endif
 }
 
+/* Field j of the current row: the target, or the next feature of xrow. */
+static inline void store_field(csv_state *st, double *xrow, size_t j, double v)
+{
+    if (j == st->target)
+        st->ys[st->rows] = v;
+    else
+        xrow[j - (j > st->target)] = v;
+}
+
 static dlfs_status parse_rows(csv_state *st)
 {
     csv_cursor *c = &st->cur;
@@ -590,11 +599,7 @@ static dlfs_status parse_rows(csv_state *st)
                     decimal_fast(&d, &v)) {
                     c->p = q;
                     t = csv_terminator(c);
-                    if (j == st->target)
-                        st->ys[st->rows] = v;
-                    else
-                        xrow[j - (j > st->target)] = v;
-                    j++;
+                    store_field(st, xrow, j++, v);
                     continue;
                 }
             }
@@ -624,11 +629,7 @@ static dlfs_status parse_rows(csv_state *st)
                 return csv_fail(st->err, st->fn, DLFS_ENONFINITE, fline, j + 1,
                                 "\"%.*s%s\" is not a finite number",
                                 (int)(f.len > 40 ? 40 : f.len), f.s, f.len > 40 ? "..." : "");
-            if (j == st->target)
-                st->ys[st->rows] = v;
-            else
-                xrow[j - (j > st->target)] = v;
-            j++;
+            store_field(st, xrow, j++, v);
         } while (t == CSV_MORE);
         if (j != st->ncol)
             return csv_fail(st->err, st->fn, DLFS_EPARSE, line,
