@@ -11,6 +11,7 @@
  * products are not lost in the clock's resolution. The naive loop is skipped
  * above --max-naive (its cost grows as n^3 and would dominate the sweep).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -406,6 +407,14 @@ static int write_png(const char *path, const row *rows, size_t n, const char *co
     ymax = ceil(ymax + 0.05);
     xmin -= 0.1;
     xmax += 0.1;
+
+    /* PLplot would end the program on a file it cannot open. */
+    FILE *probe = fopen(path, "wb");
+    if (!probe) {
+        fprintf(stderr, "dlfs-bench-gemm: cannot write %s: %s; no PNG written\n", path, strerror(errno));
+        return 1;
+    }
+    fclose(probe);
 
     plsdev("pngcairo");
     plsfnam(path);
