@@ -154,6 +154,21 @@ size_t wt_argmax_abs(const double *v, size_t n, size_t stride)
     return best;
 }
 
+void wt_rank_abs(const double *v, size_t n, size_t stride, size_t *order)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    /* Insertion sort: n is the chapter's 13. */
+    for (size_t i = 1; i < n; i++) {
+        size_t o = order[i], p = i;
+        while (p > 0 && fabs(v[order[p - 1] * stride]) < fabs(v[o * stride])) {
+            order[p] = order[p - 1];
+            p--;
+        }
+        order[p] = o;
+    }
+}
+
 int wt_curve_inputs(const wt_boston *b, size_t j, dlfs_matrix *X, double *xs)
 {
     const dlfs_matrix *T = &b->X_test;

@@ -80,6 +80,9 @@ void wt_print_book_score(const char *model, double mae, double rmse, double mean
 /* Index of the largest |v[i * stride]|, i < n. */
 size_t wt_argmax_abs(const double *v, size_t n, size_t stride);
 
+/* order[0..n) = 0..n-1 by decreasing |v[i * stride]|, ties in index order. */
+void wt_rank_abs(const double *v, size_t n, size_t stride, size_t *order);
+
 /* X (allocated here, WT_CURVE_POINTS x k): every column at its test-set mean
  * except column j, which runs over xs (filled here, WT_CURVE_POINTS values
  * from WT_CURVE_FROM to WT_CURVE_TO). */

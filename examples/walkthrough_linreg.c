@@ -50,24 +50,6 @@ struct args {
     int quiet, version;
 };
 
-/* Features by decreasing |w| (w: the k x 1 weights, row stride ld). */
-static void rank_features(const dlfs_matrix *W, size_t *order)
-{
-    size_t k = W->rows;
-
-    for (size_t i = 0; i < k; i++)
-        order[i] = i;
-    /* Insertion sort: k is 13. */
-    for (size_t i = 1; i < k; i++) {
-        size_t v = order[i], p = i;
-        while (p > 0 && fabs(W->data[order[p - 1] * W->ld]) < fabs(W->data[v * W->ld])) {
-            order[p] = order[p - 1];
-            p--;
-        }
-        order[p] = v;
-    }
-}
-
 static void print_coefficients(const wt_boston *b, const dlfs_linreg *model,
                                const dlfs_linreg *ols, const size_t *order)
 {
@@ -171,7 +153,7 @@ static int walkthrough(const struct args *a, const wt_boston *b, plot_dir *dir)
            "scikit-learn's, so the test rows differ from the book's.\n",
            m.mean_target, BOOK_MEAN_TARGET);
 
-    rank_features(&model.W, order);
+    wt_rank_abs(model.W.data, model.W.rows, model.W.ld, order);   /* features by decreasing |w| */
     top = order[0];
     print_coefficients(b, &model, &ols, order);
     printf("\nMost important feature: %s (column %zu of %zu; in the book, lstat, the last)\n\n",

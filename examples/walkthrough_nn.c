@@ -63,41 +63,6 @@ struct args {
 
 /* ---- Learned features ---------------------------------------------------- */
 
-/* Hidden units by decreasing |W2| (W2: h x 1). */
-static void rank_units(const dlfs_nn *model, size_t *order)
-{
-    const dlfs_matrix *W2 = &model->W2;
-
-    for (size_t u = 0; u < model->h; u++)
-        order[u] = u;
-    for (size_t i = 1; i < model->h; i++) {
-        size_t v = order[i], p = i;
-        while (p > 0 && fabs(W2->data[order[p - 1] * W2->ld]) < fabs(W2->data[v * W2->ld])) {
-            order[p] = order[p - 1];
-            p--;
-        }
-        order[p] = v;
-    }
-}
-
-/* Inputs by decreasing |W1[i][u]|: the terms of unit u, largest first. */
-static void rank_inputs(const dlfs_nn *model, size_t u, size_t *order)
-{
-    const dlfs_matrix *W1 = &model->W1;
-
-    for (size_t i = 0; i < model->k; i++)
-        order[i] = i;
-    for (size_t i = 1; i < model->k; i++) {
-        size_t v = order[i], p = i;
-        while (p > 0 && fabs(W1->data[order[p - 1] * W1->ld + u]) <
-                            fabs(W1->data[v * W1->ld + u])) {
-            order[p] = order[p - 1];
-            p--;
-        }
-        order[p] = v;
-    }
-}
-
 /* Prints "sigmoid(-4.44 x lstat - 2.77 x crim + ... + 0.31)", wrapped to
  * lines of about 78 columns under the opening parenthesis's indent. */
 static void print_unit(const wt_boston *b, const dlfs_nn *model, size_t u, const size_t *order,
@@ -151,7 +116,7 @@ static int print_learned_features(const wt_boston *b, const dlfs_nn *model,
         char head[64];
         int n = snprintf(head, sizeof head, "  unit %zu, W2 = %.2f: ", u + 1,
                          model->W2.data[u * model->W2.ld]);
-        rank_inputs(model, u, inputs);
+        wt_rank_abs(model->W1.data + u, model->k, model->W1.ld, inputs);   /* unit u's terms, largest first */
         fputs(head, stdout);
         print_unit(b, model, u, inputs, n > 0 ? (size_t)n : 0);
     }
@@ -377,7 +342,7 @@ static int walkthrough(const struct args *a, const wt_boston *b, plot_dir *dir)
            "generator, not scikit-learn's, so the test rows differ from the book's.\n",
            m.mean_target, BOOK_MEAN_TARGET);
 
-    rank_units(&model, units);
+    wt_rank_abs(model.W2.data, model.h, model.W2.ld, units);   /* hidden units by decreasing |W2| */
     rc = print_learned_features(b, &model, units);
 
     top = wt_argmax_abs(ols.W.data, k, ols.W.ld);
