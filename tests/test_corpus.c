@@ -54,7 +54,7 @@ static int expected_status(const char *name)
     const char *dash = strchr(name, '-');
     if (!dash)
         return -1;
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+    for (size_t i = 0; i < TU_LEN(prefixes); i++)
         if (strlen(prefixes[i].prefix) == (size_t)(dash - name) &&
             strncmp(name, prefixes[i].prefix, (size_t)(dash - name)) == 0)
             return (int)prefixes[i].status;

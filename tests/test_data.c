@@ -280,7 +280,7 @@ static void test_parse_number_forms(void **state)
         "1.7976931348623157e308", "000000000000000000000000000001.5", "0.000000000000000000000000001",
         "3.14159265358979323846264338327950288", "1e-5", "123.456e-7", "\"  42  \"",
     };
-    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+    for (size_t f = 0; f < TU_LEN(forms); f++) {
         char text[256];
         snprintf(text, sizeof text, "a,b\n%s,1\n", forms[f]);
         dlfs_dataset ds;
@@ -431,7 +431,7 @@ static const bad_case bad_cases[] = {
 static void test_parse_errors(void **state)
 {
     (void)state;
-    for (size_t c = 0; c < sizeof bad_cases / sizeof bad_cases[0]; c++) {
+    for (size_t c = 0; c < TU_LEN(bad_cases); c++) {
         const bad_case *b = &bad_cases[c];
         dlfs_dataset ds;
         dlfs_csv_error err;
@@ -934,7 +934,7 @@ static void test_split_errors(void **state)
     dlfs_matrix X, y, o[4];
     make_rows(&X, &y, 10);
     static const double bad[] = {0.0, 1.0, -0.1, 1.5, NAN, INFINITY, 0.95 /* 0 training rows */};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    for (size_t i = 0; i < TU_LEN(bad); i++) {
         memset(o, 0x5A, sizeof o);
         assert_int_equal(dlfs_split(&X, &y, bad[i], 1, &o[0], &o[1], &o[2], &o[3]), DLFS_EINVAL);
         assert_true(all_empty(o, 4));
@@ -997,9 +997,9 @@ static void test_split_in_place_matches(void **state)
     static const double fractions[] = {0.3, 0.5, 0.07, 0.9, 0.25};
     static const uint64_t seeds[] = {0, 1, 42, 180708, UINT64_C(0xFEDCBA9876543210)};
     size_t checked = 0;
-    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
-        for (size_t fi = 0; fi < sizeof fractions / sizeof fractions[0]; fi++)
-            for (size_t ki = 0; ki < sizeof seeds / sizeof seeds[0]; ki++) {
+    for (size_t si = 0; si < TU_LEN(sizes); si++)
+        for (size_t fi = 0; fi < TU_LEN(fractions); fi++)
+            for (size_t ki = 0; ki < TU_LEN(seeds); ki++) {
                 const size_t n = sizes[si], m = 1 + (si + ki) % 2;  /* y: 1 or 2 columns */
                 dlfs_matrix X, y, o[4];
                 double *xmem = make_padded(&X, n, 3, 0.0), *ymem = make_padded(&y, n, m, 0.5);
@@ -1044,7 +1044,7 @@ static void test_split_in_place_errors(void **state)
     make_rows(&X, &y, 10);
     make_rows(&Xc, &yc, 10);
     static const double bad[] = {0.0, 1.0, -0.1, 1.5, NAN, INFINITY, 0.95 /* 0 training rows */};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    for (size_t i = 0; i < TU_LEN(bad); i++) {
         n_train = 99;
         assert_int_equal(dlfs_split_in_place(&X, &y, bad[i], 1, &n_train), DLFS_EINVAL);
         assert_int_equal(n_train, 0);

@@ -289,9 +289,7 @@ static void test_init_and_copy(void **state)
     assert_int_equal(b.backend, DLFS_BACKEND_NAIVE);
 
     /* errors leave the parameters alone */
-    double *saved = malloc(a.n_params * sizeof *saved);
-    assert_non_null(saved);
-    memcpy(saved, a.params, a.n_params * sizeof *saved);
+    double *saved = tu_dup_doubles(a.params, a.n_params);
     assert_int_equal(dlfs_linreg_init(&a, NULL, DLFS_INIT_NORMAL), DLFS_ENULL);
     assert_int_equal(dlfs_linreg_init(&a, &rng, (dlfs_init)3), DLFS_EINVAL);
     assert_int_equal(dlfs_linreg_init(NULL, &rng, DLFS_INIT_NORMAL), DLFS_ENULL);

@@ -401,9 +401,7 @@ static void test_gemm_blas_vs_naive(void **state)
                     double *ab = random_matrix(&A, ta ? n : r, ta ? r : n, pad, &rng);
                     double *bb = random_matrix(&B, tb ? c : n, tb ? n : c, pad, &rng);
                     double *cb = random_matrix(&Cb, r, c, pad, &rng);
-                    double *cn = malloc(r * Cb.ld * sizeof *cn);
-                    assert_non_null(cn);
-                    memcpy(cn, cb, r * Cb.ld * sizeof *cn);
+                    double *cn = tu_dup_doubles(cb, r * Cb.ld);
                     Cn = dlfs_matrix_view(cn, r, c, Cb.ld);
                     const dlfs_transpose tA = ta ? DLFS_TRANS : DLFS_NO_TRANS;
                     const dlfs_transpose tB = tb ? DLFS_TRANS : DLFS_NO_TRANS;

@@ -284,9 +284,7 @@ static void test_layout_and_update(void **state)
     for (size_t i = 0; i < model.n_params; i++)
         assert_true(model.params[i] == (double)i - 0.25 * ((double)(i % 4) - 1.5));
 
-    double *saved = malloc(model.n_params * sizeof *saved);
-    assert_non_null(saved);
-    memcpy(saved, model.params, model.n_params * sizeof *saved);
+    double *saved = tu_dup_doubles(model.params, model.n_params);
     assert_int_equal(dlfs_nn_update(&model, &grad, NAN), DLFS_EINVAL);
     assert_int_equal(dlfs_nn_update(&model, &grad, INFINITY), DLFS_EINVAL);
     assert_int_equal(dlfs_nn_update(NULL, &grad, 0.1), DLFS_ENULL);
@@ -368,9 +366,7 @@ static void test_init_and_copy(void **state)
     assert_memory_equal(b.params, a.params, a.n_params * sizeof(double));
     assert_int_equal(b.backend, DLFS_BACKEND_NAIVE);
 
-    double *saved = malloc(a.n_params * sizeof *saved);
-    assert_non_null(saved);
-    memcpy(saved, a.params, a.n_params * sizeof *saved);
+    double *saved = tu_dup_doubles(a.params, a.n_params);
     assert_int_equal(dlfs_nn_init(&a, NULL, DLFS_INIT_NORMAL), DLFS_ENULL);
     assert_int_equal(dlfs_nn_init(&a, &rng, (dlfs_init)3), DLFS_EINVAL);
     assert_int_equal(dlfs_nn_init(NULL, &rng, DLFS_INIT_NORMAL), DLFS_ENULL);
@@ -443,9 +439,7 @@ static void test_forward_errors(void **state)
     dlfs_nn_free(&grad);
     const dlfs_nn_forward_info info0 = info;
     const size_t nd = info_doubles(&info);
-    double *block0 = malloc(nd * sizeof *block0);
-    assert_non_null(block0);
-    memcpy(block0, info.block, nd * sizeof *block0);
+    double *block0 = tu_dup_doubles(info.block, nd);
     double loss = -7.0;
 
     dlfs_nn unalloc = {0};
