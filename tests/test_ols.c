@@ -41,6 +41,22 @@ static int is_sentinel(const dlfs_linreg *model)
 
 /* y = 2 x1 - 3 x2 + 0.5 x3 + 7, no noise: the exact coefficients come back.
  * X lives in a wider array (ld 5) to exercise the leading dimension. */
+/* y = 2 x1 - 3 x2 + 0.5 x3 + 7, exactly, and what a fit of it must give
+ * (the weights of features scaled by c come out divided by c). */
+static void exact_target(const dlfs_matrix *X, dlfs_matrix *y)
+{
+    for (size_t i = 0; i < X->rows; i++)
+        AT(*y, i, 0) = 2 * AT(*X, i, 0) - 3 * AT(*X, i, 1) + 0.5 * AT(*X, i, 2) + 7;
+}
+
+#define ASSERT_EXACT_FIT(model, c, tol)                     \
+    do {                                                    \
+        assert_close(AT((model).W, 0, 0) * (c), 2.0, tol);  \
+        assert_close(AT((model).W, 1, 0) * (c), -3.0, tol); \
+        assert_close(AT((model).W, 2, 0) * (c), 0.5, tol);  \
+        assert_close((model).B.data[0], 7.0, tol);          \
+    } while (0)
+
 static void test_exact_recovery(void **state)
 {
     (void)state;
@@ -52,25 +68,18 @@ static void test_exact_recovery(void **state)
     dlfs_rng rng;
     dlfs_rng_seed(&rng, 7);
     fill_uniform(&X, &rng);
-    for (size_t i = 0; i < N; i++)
-        AT(y, i, 0) = 2 * AT(X, i, 0) - 3 * AT(X, i, 1) + 0.5 * AT(X, i, 2) + 7;
+    exact_target(&X, &y);
 
     dlfs_linreg model;
     assert_int_equal(dlfs_linreg_alloc(&model, K, 1), DLFS_OK);
     assert_int_equal(dlfs_ols_fit(&model, &X, &y), DLFS_OK);
-    assert_close(AT(model.W, 0, 0), 2.0, 1e-10);
-    assert_close(AT(model.W, 1, 0), -3.0, 1e-10);
-    assert_close(AT(model.W, 2, 0), 0.5, 1e-10);
-    assert_close(model.B.data[0], 7.0, 1e-10);
+    ASSERT_EXACT_FIT(model, 1.0, 1e-10);
 
     /* Exactly determined: n = k + 1 rows. */
     dlfs_matrix X4 = dlfs_matrix_view(xv, K + 1, K, LD), y4 = dlfs_matrix_view(y.data, K + 1, 1, 1);
     fill_sentinel(&model);
     assert_int_equal(dlfs_ols_fit(&model, &X4, &y4), DLFS_OK);
-    assert_close(AT(model.W, 0, 0), 2.0, 1e-9);
-    assert_close(AT(model.W, 1, 0), -3.0, 1e-9);
-    assert_close(AT(model.W, 2, 0), 0.5, 1e-9);
-    assert_close(model.B.data[0], 7.0, 1e-9);
+    ASSERT_EXACT_FIT(model, 1.0, 1e-9);
 
     dlfs_linreg_free(&model);
     dlfs_matrix_free(&y);
@@ -106,8 +115,7 @@ static void test_extreme_scales(void **state)
     dlfs_rng rng;
     dlfs_rng_seed(&rng, 3);
     fill_uniform(&U, &rng);
-    for (size_t i = 0; i < N; i++)
-        AT(y, i, 0) = 2 * AT(U, i, 0) - 3 * AT(U, i, 1) + 0.5 * AT(U, i, 2) + 7;
+    exact_target(&U, &y);
     dlfs_linreg model;
     assert_int_equal(dlfs_linreg_alloc(&model, K, 1), DLFS_OK);
     for (size_t s = 0; s < 2; s++) {
@@ -115,10 +123,7 @@ static void test_extreme_scales(void **state)
         for (size_t i = 0; i < N * K; i++)
             X.data[i] = U.data[i] * c;
         assert_int_equal(dlfs_ols_fit(&model, &X, &y), DLFS_OK);
-        assert_close(AT(model.W, 0, 0) * c, 2.0, 1e-9);
-        assert_close(AT(model.W, 1, 0) * c, -3.0, 1e-9);
-        assert_close(AT(model.W, 2, 0) * c, 0.5, 1e-9);
-        assert_close(model.B.data[0], 7.0, 1e-9);
+        ASSERT_EXACT_FIT(model, c, 1e-9);
         /* The same scale with a duplicated column is still rank-deficient. */
         for (size_t i = 0; i < N; i++)
             AT(X, i, 2) = AT(X, i, 0);
