@@ -287,12 +287,14 @@ static void test_layout_and_update(void **state)
     double *saved = tu_dup_doubles(model.params, model.n_params);
     assert_int_equal(dlfs_nn_update(&model, &grad, NAN), DLFS_EINVAL);
     assert_int_equal(dlfs_nn_update(&model, &grad, INFINITY), DLFS_EINVAL);
+    assert_int_equal(dlfs_nn_update(&model, &grad, -INFINITY), DLFS_EINVAL);
     assert_int_equal(dlfs_nn_update(NULL, &grad, 0.1), DLFS_ENULL);
     assert_int_equal(dlfs_nn_update(&model, NULL, 0.1), DLFS_ENULL);
     dlfs_nn other;
     assert_int_equal(dlfs_nn_alloc(&other, 2, 4, 2), DLFS_OK);
     assert_int_equal(dlfs_nn_update(&model, &other, 0.1), DLFS_ESHAPE);
     dlfs_nn empty = {0};
+    assert_int_equal(dlfs_nn_update(&model, &empty, 0.1), DLFS_ENULL);
     assert_int_equal(dlfs_nn_update(&empty, &grad, 0.1), DLFS_ENULL);
     assert_memory_equal(model.params, saved, model.n_params * sizeof *saved);
     free(saved);
@@ -377,6 +379,7 @@ static void test_init_and_copy(void **state)
     assert_int_equal(dlfs_nn_copy(NULL, &a), DLFS_ENULL);
     dlfs_nn unalloc = {0};
     assert_int_equal(dlfs_nn_copy(&a, &unalloc), DLFS_ENULL);
+    assert_int_equal(dlfs_nn_init(&unalloc, &rng, DLFS_INIT_NORMAL), DLFS_ENULL);
     assert_memory_equal(a.params, saved, a.n_params * sizeof *saved);
     free(saved);
     dlfs_nn_free(&a);
