@@ -4,13 +4,39 @@
  *     X . W       (NO_TRANS, NO_TRANS)   forward
  *     X^T . G     (TRANS, NO_TRANS)      weight gradients
  *     G . W^T     (NO_TRANS, TRANS)      gradient flowing back to the layer input
+ * The backend choosing between the two is named and parsed here too.
  */
 #include <limits.h>
+#include <string.h>
 
 #include <cblas.h>
 
+#include <dlfs/gemm.h>
 #include <dlfs/matrix.h>
+#include "gemm.h"
 #include "internal.h"
+
+const char *dlfs_backend_name(dlfs_backend backend)
+{
+    switch (backend) {
+    case DLFS_BACKEND_BLAS: return "blas";
+    case DLFS_BACKEND_NAIVE: return "naive";
+    }
+    return NULL;
+}
+
+dlfs_status dlfs_backend_parse(const char *name, dlfs_backend *backend)
+{
+    if (!name || !backend)
+        return dlfs__fail(DLFS_ENULL, "dlfs_backend_parse: %s is NULL", name ? "backend" : "name");
+    if (strcmp(name, "blas") == 0)
+        *backend = DLFS_BACKEND_BLAS;
+    else if (strcmp(name, "naive") == 0)
+        *backend = DLFS_BACKEND_NAIVE;
+    else
+        return dlfs__fail(DLFS_EINVAL, "dlfs_backend_parse: unknown backend '%s' (expected blas or naive)", name);
+    return DLFS_OK;
+}
 
 /* The reference: one dot product per element of C, in the most obvious order.
  * op(A) is r x n, op(B) is n x c. */

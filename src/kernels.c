@@ -1,17 +1,23 @@
 /* src/kernels.c - the chapter's elementwise steps as plain loops.
  *
- * Bias-add, sigmoid, the sigmoid's derivative, the loss and row sums. The inner
- * loops are written so the compiler vectorises them: no calls into libm on the
- * hot path (the sigmoid has its own exp), no branches the compiler cannot turn
- * into blends. The unchecked dlfs__ versions trust their arguments; the public
- * dlfs_ versions validate shapes first.
+ * Bias-add, sigmoid, the sigmoid's derivative, the loss, row sums, the batch
+ * gather and the parameter update. The inner loops are written so the compiler
+ * vectorises them: no calls into libm on the hot path (the sigmoid has its own
+ * exp), no branches the compiler cannot turn into blends. Where the CPU has
+ * AVX-512, the dispatch below hands the chapter's shapes to the hand-written
+ * paths of kernels_avx512.c. The unchecked dlfs__ versions trust their
+ * arguments; the public dlfs_ versions validate shapes first.
  */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <dlfs/kernels.h>
 #include <dlfs/matrix.h>
+#include "exp_constants.h"
 #include "internal.h"
+#include "kernels.h"
+#include "kernels_avx512.h"
 
 /* ---- exp on (-inf, 0] without libm, so the loops vectorise ---------------
  *
@@ -21,7 +27,8 @@
  *     c = r - r^2 (P1 + r^2 (P2 + ... + r^2 P5)),  exp(r) = (2 + 2r - c) / (2 - c).
  * Keeping numerator and denominator apart lets the sigmoid use one division.
  * 2^n is applied in two halves so results down to the subnormals are right;
- * x < -746 gives 0. NaN passes through.
+ * x < -746 gives 0. NaN passes through. The constants (exp_constants.h) are
+ * shared with the AVX-512 sigmoid of kernels_avx512.c.
  */
 static inline double as_double(uint64_t u)
 {
@@ -36,17 +43,6 @@ static inline uint64_t as_u64(double d)
     memcpy(&u, &d, sizeof u);
     return u;
 }
-
-/* The constants every exp path here shares: 1 / ln 2, ln 2 in two parts, and
- * fdlibm's P1..P5. */
-#define EXP_LOG2E 1.4426950408889634074
-#define EXP_LN2_HI 6.93147180369123816490e-01   /* 32 leading bits of ln 2 */
-#define EXP_LN2_LO 1.90821492927058770002e-10   /* ln 2 - EXP_LN2_HI */
-#define EXP_P1 1.66666666666666019037e-01
-#define EXP_P2 -2.77777777770155933842e-03
-#define EXP_P3 6.61375632143793436117e-05
-#define EXP_P4 -1.65339022054652515390e-06
-#define EXP_P5 4.13813679705723846039e-08
 
 /* exp(x) = *num / *den for x <= 0, with *den in [1.6, 2.4]. */
 static inline void exp_neg_ratio(double x, double *num, double *den)
@@ -104,297 +100,6 @@ double dlfs__sigmoid_ref(double x)
     return e / (1.0 + e);
 }
 
-/* ---- AVX-512 paths ---------------------------------------------------------
- *
- * The chapter's matrices are tiny (23 x 13), so a pass over one costs about as
- * much in its remainders and call as in its body. These paths keep every load
- * and store in the loops a full, unmasked vector; a masked store, slower than
- * a plain one on some CPUs (a few percent in a loop on this Zen 4), is used at
- * most once, for the last few values of a pass. Rows shorter than a
- * vector use masked loads, which cost nothing extra.
- */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(DLFS_NO_MULTIVERSION)
-#include <immintrin.h>
-#define DLFS_HAVE_AVX512_PATH 1
-
-static inline __mmask8 tail_mask(size_t left)
-{
-    return left >= 8 ? (__mmask8)0xff : (__mmask8)((1u << left) - 1u);
-}
-
-/* Column sums, eight columns to a register. For c >= 8 the blocks are full
- * vectors, the last one starting at c - 8 and overlapping the one before it
- * (the overlapped sums come out equal and are written twice). Two blocks and
- * two rows go at once, into four registers, so the additions do not wait on
- * each other. */
-__attribute__((target("avx512f")))
-static void row_sum_avx512(double *sums, const dlfs_matrix *in)
-{
-    const size_t r = in->rows, c = in->cols, ld = in->ld;
-    const double *a = in->data;
-    if (c < 8) {
-        const __mmask8 k = tail_mask(c);
-        __m512d x = _mm512_setzero_pd(), y = x;
-        size_t i = 0;
-        for (; i + 2 <= r; i += 2) {
-            x = _mm512_add_pd(x, _mm512_maskz_loadu_pd(k, a + i * ld));
-            y = _mm512_add_pd(y, _mm512_maskz_loadu_pd(k, a + (i + 1) * ld));
-        }
-        if (i < r)
-            x = _mm512_add_pd(x, _mm512_maskz_loadu_pd(k, a + i * ld));
-        _mm512_mask_storeu_pd(sums, k, _mm512_add_pd(x, y));
-        return;
-    }
-    for (size_t j = 0; j < c; j += 16) {
-        const size_t j0 = j + 8 <= c ? j : c - 8, j1 = j + 16 <= c ? j + 8 : c - 8;
-        __m512d x0 = _mm512_setzero_pd(), x1 = x0, y0 = x0, y1 = x0;
-        size_t i = 0;
-        for (; i + 2 <= r; i += 2) {
-            const double *a0 = a + i * ld, *a1 = a0 + ld;
-            x0 = _mm512_add_pd(x0, _mm512_loadu_pd(a0 + j0));
-            x1 = _mm512_add_pd(x1, _mm512_loadu_pd(a0 + j1));
-            y0 = _mm512_add_pd(y0, _mm512_loadu_pd(a1 + j0));
-            y1 = _mm512_add_pd(y1, _mm512_loadu_pd(a1 + j1));
-        }
-        if (i < r) {
-            x0 = _mm512_add_pd(x0, _mm512_loadu_pd(a + i * ld + j0));
-            x1 = _mm512_add_pd(x1, _mm512_loadu_pd(a + i * ld + j1));
-        }
-        _mm512_storeu_pd(sums + j0, _mm512_add_pd(x0, y0));
-        _mm512_storeu_pd(sums + j1, _mm512_add_pd(x1, y1));
-    }
-}
-
-/* The sum of r contiguous values (one column, gap-free), eight lanes in two
- * registers: a plain sum is a chain of r dependent additions. */
-__attribute__((target("avx512f")))
-static double column_sum_avx512(const double *a, size_t r)
-{
-    __m512d x = _mm512_setzero_pd(), y = x;
-    size_t i = 0;
-    for (; i + 16 <= r; i += 16) {
-        x = _mm512_add_pd(x, _mm512_loadu_pd(a + i));
-        y = _mm512_add_pd(y, _mm512_loadu_pd(a + i + 8));
-    }
-    if (i + 8 <= r) {
-        x = _mm512_add_pd(x, _mm512_loadu_pd(a + i));
-        i += 8;
-    }
-    if (i < r)
-        y = _mm512_add_pd(y, _mm512_maskz_loadu_pd(tail_mask(r - i), a + i));
-    return _mm512_reduce_add_pd(_mm512_add_pd(x, y));
-}
-
-/* The sigmoid of eight values anywhere on the line, with AVX-512's own tools
- * and no branch on the sign; sigmoid8() below sends it the rare vectors it
- * cannot take. x is clamped to [-746, 40] (beyond, the sigmoid is 0 or 1 to
- * double precision; min and max are ordered so a NaN passes). Then
- * exp(-x) = 2^-n e^r with n = round(x / ln 2), r = n ln 2 - x, and e^r from the
- * rational form above with numerator and denominator halved, which saves an
- * operation:
- *     a = 1 + r/2 + r^2 (p/2),  d = a - r,  e^r = a / d,  p = P1 + ... + r^8 P5,
- * so that
- *     sigmoid(x) = 1 / (1 + exp(-x)) = t / (t + a),   t = 2^n d,
- * which neither overflows nor loses a subnormal result: vscalefpd scales d in
- * one correctly rounded step. vrndscalepd rounds. */
-__attribute__((target("avx512f")))
-static inline __m512d sigmoid8_wide(__m512d x)
-{
-    const __m512d log2e = _mm512_set1_pd(EXP_LOG2E);
-    const __m512d ln2_hi = _mm512_set1_pd(EXP_LN2_HI), ln2_lo = _mm512_set1_pd(EXP_LN2_LO);
-    /* P1..P5, halved (exactly) */
-    const __m512d H1 = _mm512_set1_pd(0.5 * EXP_P1), H2 = _mm512_set1_pd(0.5 * EXP_P2);
-    const __m512d H3 = _mm512_set1_pd(0.5 * EXP_P3), H4 = _mm512_set1_pd(0.5 * EXP_P4);
-    const __m512d H5 = _mm512_set1_pd(0.5 * EXP_P5);
-    const __m512d half = _mm512_set1_pd(0.5), one = _mm512_set1_pd(1.0);
-    const __m512d lowest = _mm512_set1_pd(-746.0), highest = _mm512_set1_pd(40.0);
-
-    /* vminpd and vmaxpd return their second operand when either is a NaN */
-    const __m512d xc = _mm512_max_pd(lowest, _mm512_min_pd(highest, x));
-    const __m512d n = _mm512_roundscale_pd(_mm512_mul_pd(xc, log2e),
-                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512d r = _mm512_fmsub_pd(n, ln2_hi, xc);                /* n ln 2 - x, in two parts */
-    r = _mm512_fmadd_pd(n, ln2_lo, r);
-    const __m512d r2 = _mm512_mul_pd(r, r);
-    __m512d p = _mm512_fmadd_pd(r2, H5, H4);
-    p = _mm512_fmadd_pd(r2, p, H3);
-    p = _mm512_fmadd_pd(r2, p, H2);
-    p = _mm512_fmadd_pd(r2, p, H1);
-    const __m512d a = _mm512_fmadd_pd(r2, p, _mm512_fmadd_pd(r, half, one));
-    const __m512d t = _mm512_scalef_pd(_mm512_sub_pd(a, r), n);
-    return _mm512_div_pd(t, _mm512_add_pd(t, a));
-}
-
-/* 2^(j/16) for j = 0..15, correctly rounded. */
-static const double exp2_sixteenths[16] = {
-    0x1p+0,               0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
-    0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0,
-    0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f09p+0,
-    0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0,
-};
-
-/* The sigmoid of eight values, the short way: a sixteenth-step table for 2^q
- * makes the reduced argument small enough for two polynomial terms, and the
- * chain from x to the division is shorter. For x >= -708 (every lane, or the
- * vector goes to sigmoid8_wide), clamped above at 40:
- *     q = round(-16 x / ln 2) / 16,  r = q ln 2 + x  (|r| <= ln2/32; two parts),
- *     exp(-x) = 2^q e^-r,  e^-r = a / d  with
- *     a = 2 - r + r^2 p,  d = a + 2r,  p = P1 + r^2 P2'
- * (the rational form above, numerator and denominator doubled, which spares a
- * multiplication; its P2 refitted to |r| <= ln2/32: a / d is e^-r to within
- * 2^-56 relative),
- * and 2^q = 2^floor(q) 2^(j/16), j = 16 (q - floor(q)):
- *     sigmoid(x) = 1 / (1 + 2^q a / d) = d / (d + a V),   V = 2^q.
- * Adding 1.5 * 2^48 to -x / ln 2 rounds it to a sixteenth and leaves 16 q mod
- * 16 in the sum's four lowest bits, which vpermt2pd uses as the table index;
- * vscalefpd multiplies by 2^floor(q). V <= 2^1022 for x >= -708, so nothing
- * overflows, and every result is a normal number. A NaN passes through min
- * and the rest. */
-__attribute__((target("avx512f")))
-static inline __m512d sigmoid8(__m512d x)
-{
-    const __m512d low = _mm512_set1_pd(-708.0), highest = _mm512_set1_pd(40.0);
-    if (__builtin_expect(_mm512_cmp_pd_mask(x, low, _CMP_LT_OQ) != 0, 0))
-        return sigmoid8_wide(x);
-    const __m512d m_log2e = _mm512_set1_pd(-EXP_LOG2E);
-    const __m512d ln2_hi = _mm512_set1_pd(EXP_LN2_HI), ln2_lo = _mm512_set1_pd(EXP_LN2_LO);
-    const __m512d shifter = _mm512_set1_pd(0x1.8p48);
-    const __m512d P1 = _mm512_set1_pd(EXP_P1);
-    const __m512d P2 = _mm512_set1_pd(-2.7777500325118797e-03);   /* EXP_P2 refitted, see above */
-    const __m512d two = _mm512_set1_pd(2.0);
-    const __m512d tab_lo = _mm512_loadu_pd(exp2_sixteenths), tab_hi = _mm512_loadu_pd(exp2_sixteenths + 8);
-
-    const __m512d xc = _mm512_min_pd(highest, x);
-    const __m512d s = _mm512_fmadd_pd(xc, m_log2e, shifter);
-    const __m512d q = _mm512_sub_pd(s, shifter);
-    __m512d r = _mm512_fmadd_pd(q, ln2_hi, xc);
-    r = _mm512_fmadd_pd(q, ln2_lo, r);
-    const __m512d r2 = _mm512_mul_pd(r, r);
-    const __m512d p = _mm512_fmadd_pd(r2, P2, P1);
-    const __m512d a = _mm512_fmadd_pd(r2, p, _mm512_sub_pd(two, r));
-    const __m512d d = _mm512_add_pd(a, _mm512_add_pd(r, r));
-    const __m512d V = _mm512_scalef_pd(_mm512_permutex2var_pd(tab_lo, _mm512_castpd_si512(s), tab_hi), q);
-    return _mm512_div_pd(d, _mm512_fmadd_pd(a, V, d));
-}
-
-/* The sigmoid of n contiguous values; out may be in. */
-__attribute__((target("avx512f")))
-static void sigmoid_avx512(double *out, const double *in, size_t n)
-{
-    size_t j = 0;
-    for (; j + 8 <= n; j += 8)
-        _mm512_storeu_pd(out + j, sigmoid8(_mm512_loadu_pd(in + j)));
-    if (j < n) {
-        const __mmask8 k = tail_mask(n - j);
-        _mm512_mask_storeu_pd(out + j, k, sigmoid8(_mm512_maskz_loadu_pd(k, in + j)));
-    }
-}
-
-/* n1 = m1 + bias and o1 = sigmoid(n1) for a gap-free rows x c matrix walked as
- * one long row of n values, eight at a time. The value at flat position p takes
- * bias[p mod c]; pattern[] (see dlfs__bias_pattern) holds the bias over and
- * over, so the eight biases of a vector starting at p are pattern[off .. off + 8)
- * with off = p mod c. Any of the three matrices may be the same array. */
-__attribute__((target("avx512f")))
-static void bias_sigmoid_flat_avx512(double *n1, double *o1, const double *m1, const double *pattern,
-                                     size_t n, size_t c)
-{
-    const size_t step = 8 % c;
-    size_t j = 0, off = 0;
-    for (; j + 8 <= n; j += 8) {
-        const __m512d x = _mm512_add_pd(_mm512_loadu_pd(m1 + j), _mm512_loadu_pd(pattern + off));
-        _mm512_storeu_pd(n1 + j, x);
-        _mm512_storeu_pd(o1 + j, sigmoid8(x));
-        off += step;
-        off = off >= c ? off - c : off;
-    }
-    if (j < n) {
-        const __mmask8 k = tail_mask(n - j);
-        const __m512d x = _mm512_add_pd(_mm512_maskz_loadu_pd(k, m1 + j), _mm512_loadu_pd(pattern + off));
-        _mm512_mask_storeu_pd(n1 + j, k, x);
-        _mm512_mask_storeu_pd(o1 + j, k, sigmoid8(x));
-    }
-}
-
-/* d = g * s * (1 - s) over n contiguous values; d may be g. */
-__attribute__((target("avx512f")))
-static void sigmoid_backward_avx512(double *d, const double *g, const double *s, size_t n)
-{
-    const __m512d one = _mm512_set1_pd(1.0);
-    size_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        const __m512d sj = _mm512_loadu_pd(s + j);
-        _mm512_storeu_pd(d + j, _mm512_mul_pd(_mm512_mul_pd(_mm512_loadu_pd(g + j), sj),
-                                              _mm512_sub_pd(one, sj)));
-    }
-    if (j < n) {
-        const __mmask8 k = tail_mask(n - j);
-        const __m512d sj = _mm512_maskz_loadu_pd(k, s + j);
-        _mm512_mask_storeu_pd(d + j, k, _mm512_mul_pd(_mm512_mul_pd(_mm512_maskz_loadu_pd(k, g + j), sj),
-                                                      _mm512_sub_pd(one, sj)));
-    }
-}
-
-/* The loss pass over n contiguous values: q = m + *b, stored to p (the output
- * layer and the loss in one pass), or, with b NULL, q = m (p unused). Sets
- * g = scale (y - q) and returns the sum of (y - q)^2. */
-__attribute__((target("avx512f")))
-static double loss_grad_avx512(double *g, double *p, const double *m, const double *b, const double *y,
-                               size_t n, double scale)
-{
-    const __m512d sc = _mm512_set1_pd(scale), bv = _mm512_set1_pd(b ? *b : 0.0);
-    __m512d acc = _mm512_setzero_pd();
-    size_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        __m512d q = _mm512_loadu_pd(m + j);
-        if (b) {
-            q = _mm512_add_pd(q, bv);
-            _mm512_storeu_pd(p + j, q);
-        }
-        const __m512d d = _mm512_sub_pd(_mm512_loadu_pd(y + j), q);
-        acc = _mm512_fmadd_pd(d, d, acc);
-        _mm512_storeu_pd(g + j, _mm512_mul_pd(sc, d));
-    }
-    if (j < n) {
-        const __mmask8 k = tail_mask(n - j);
-        __m512d q = _mm512_maskz_loadu_pd(k, m + j);
-        if (b) {
-            q = _mm512_maskz_add_pd(k, q, bv);  /* 0 past the end, as the loads give */
-            _mm512_mask_storeu_pd(p + j, k, q);
-        }
-        const __m512d d = _mm512_sub_pd(_mm512_maskz_loadu_pd(k, y + j), q);
-        acc = _mm512_fmadd_pd(d, d, acc);
-        _mm512_mask_storeu_pd(g + j, k, _mm512_mul_pd(sc, d));
-    }
-    return _mm512_reduce_add_pd(acc);
-}
-
-/* Copies rows idx[0..bs) of src (8 <= c <= 64 columns) into dst: full
- * vectors, the last one starting at c - 8 and overlapping the one before it
- * (harmless: source and destination are different arrays). The fields go into
- * locals, as the intrinsics' stores may alias anything and would otherwise
- * have them read again after every store. */
-__attribute__((target("avx512f")))
-static void gather_rows_avx512(dlfs_matrix *dst, const dlfs_matrix *src, const size_t *idx, size_t bs)
-{
-    const size_t c = src->cols, src_ld = src->ld, dst_ld = dst->ld;
-    const double *from = src->data;
-    double *to = dst->data;
-    for (size_t i = 0; i < bs; i++) {
-        const double *f = from + idx[i] * src_ld;
-        double *t = to + i * dst_ld;
-        for (size_t j = 0; j + 8 < c; j += 8)
-            _mm512_storeu_pd(t + j, _mm512_loadu_pd(f + j));
-        _mm512_storeu_pd(t + c - 8, _mm512_loadu_pd(f + c - 8));
-    }
-}
-
-static inline int have_avx512(void)
-{
-    return __builtin_cpu_supports("avx512f");
-}
-#endif
-
 /* ---- unchecked kernels ---------------------------------------------------
  *
  * Loops that do the same to every element walk a gap-free matrix (ld == cols)
@@ -438,9 +143,9 @@ void dlfs__sigmoid(dlfs_matrix *out, const dlfs_matrix *in)
 {
     const shape w = walk(in, out, NULL);
 #ifdef DLFS_HAVE_AVX512_PATH
-    if (have_avx512()) {
+    if (dlfs__have_avx512()) {
         for (size_t i = 0; i < w.rows; i++)
-            sigmoid_avx512(out->data + i * out->ld, in->data + i * in->ld, w.cols);
+            dlfs__sigmoid_avx512(out->data + i * out->ld, in->data + i * in->ld, w.cols);
         return;
     }
 #endif
@@ -448,40 +153,41 @@ void dlfs__sigmoid(dlfs_matrix *out, const dlfs_matrix *in)
         dlfs__sigmoid_portable(out->data + i * out->ld, in->data + i * in->ld, w.cols);
 }
 
-const double *dlfs__bias_pattern(double *pattern, const double *bias, size_t c)
+void dlfs__hidden_bias_ready(dlfs__hidden_bias *hb, const double *bias, size_t c)
 {
+    hb->bias = bias;
+    hb->one_pass = 0;
 #ifdef DLFS_HAVE_AVX512_PATH
-    if (c <= DLFS__BIAS_PATTERN_MAX && have_avx512()) {
+    if (c <= DLFS__HIDDEN_BIAS_MAX && dlfs__have_avx512()) {
+        double *pattern = hb->pattern;
+        hb->one_pass = 1;
         if (c >= 8) {                 /* the bias, then its first eight again */
             memcpy(pattern, bias, c * sizeof *pattern);
             memcpy(pattern + c, bias, 8 * sizeof *pattern);
-            return pattern;
+            return;
         }
         for (size_t i = 0, b = 0; i < c + 8; i++) {
             pattern[i] = bias[b];
             b = b + 1 == c ? 0 : b + 1;
         }
-        return pattern;
     }
+#else
+    (void)c;
 #endif
-    (void)pattern, (void)bias, (void)c;
-    return NULL;
 }
 
 DLFS_MULTIVERSION
-void dlfs__bias_sigmoid(dlfs_matrix *n1, dlfs_matrix *o1, const dlfs_matrix *m1, const double *bias,
-                        const double *pattern)
+void dlfs__bias_sigmoid(dlfs_matrix *n1, dlfs_matrix *o1, const dlfs_matrix *m1,
+                        const dlfs__hidden_bias *hb)
 {
 #ifdef DLFS_HAVE_AVX512_PATH
     const shape w = walk(m1, n1, o1);
-    if (pattern && w.rows == 1) {    /* a pattern: at most 64 columns and AVX-512 */
-        bias_sigmoid_flat_avx512(n1->data, o1->data, m1->data, pattern, w.cols, m1->cols);
+    if (hb->one_pass && w.rows == 1) {    /* at most 64 columns, and AVX-512 */
+        dlfs__bias_sigmoid_flat_avx512(n1->data, o1->data, m1->data, hb->pattern, w.cols, m1->cols);
         return;
     }
-#else
-    (void)pattern;
 #endif
-    dlfs__bias_add(n1, m1, bias);        /* the two passes it stands for */
+    dlfs__bias_add(n1, m1, hb->bias);     /* the two passes it stands for */
     dlfs__sigmoid(o1, n1);
 }
 
@@ -490,8 +196,8 @@ void dlfs__sigmoid_backward(dlfs_matrix *dx, const dlfs_matrix *dout, const dlfs
 {
     const shape w = walk(dout, s, dx);
 #ifdef DLFS_HAVE_AVX512_PATH
-    if (w.rows == 1 && have_avx512()) {
-        sigmoid_backward_avx512(dx->data, dout->data, s->data, w.cols);
+    if (w.rows == 1 && dlfs__have_avx512()) {
+        dlfs__sigmoid_backward_avx512(dx->data, dout->data, s->data, w.cols);
         return;
     }
 #endif
@@ -523,11 +229,11 @@ DLFS_MULTIVERSION
 double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matrix *y)
 {
     const double count = (double)p->rows * (double)p->cols;
-    const double scale = -2.0 / count;      /* dL/dP = -2 (y - P) / (B*m) */
+    const double scale = -2.0 / count;      /* dL/dP = -2 (y - P) / (bs*m) */
     const shape w = walk(p, y, dl_dp);
 #ifdef DLFS_HAVE_AVX512_PATH
-    if (w.rows == 1 && have_avx512())
-        return loss_grad_avx512(dl_dp->data, NULL, p->data, NULL, y->data, w.cols, scale) / count;
+    if (w.rows == 1 && dlfs__have_avx512())
+        return dlfs__loss_grad_avx512(dl_dp->data, NULL, p->data, NULL, y->data, w.cols, scale) / count;
 #endif
     double sum = 0.0;
     for (size_t i = 0; i < w.rows; i++) {
@@ -547,9 +253,9 @@ double dlfs__bias_mse_grad(dlfs_matrix *dl_dp, dlfs_matrix *p, const dlfs_matrix
                            const dlfs_matrix *y)
 {
 #ifdef DLFS_HAVE_AVX512_PATH
-    if (m->cols == 1 && walk(m, p, dl_dp).rows == 1 && y->ld == 1 && have_avx512()) {
+    if (m->cols == 1 && walk(m, p, dl_dp).rows == 1 && y->ld == 1 && dlfs__have_avx512()) {
         const double count = (double)m->rows;
-        return loss_grad_avx512(dl_dp->data, p->data, m->data, bias, y->data, m->rows, -2.0 / count) / count;
+        return dlfs__loss_grad_avx512(dl_dp->data, p->data, m->data, bias, y->data, m->rows, -2.0 / count) / count;
     }
 #endif
     dlfs__bias_add(p, m, bias);        /* the two passes it stands for */
@@ -562,12 +268,12 @@ void dlfs__row_sum(double *restrict sums, const dlfs_matrix *in)
     const size_t r = in->rows, c = in->cols, ld = in->ld;
     const double *restrict a = in->data;
 #ifdef DLFS_HAVE_AVX512_PATH
-    if (c > 1 && c < 64 && have_avx512()) {
-        row_sum_avx512(sums, in);
+    if (c > 1 && c < 64 && dlfs__have_avx512()) {
+        dlfs__row_sum_avx512(sums, in);
         return;
     }
-    if (c == 1 && ld == 1 && have_avx512()) {
-        sums[0] = column_sum_avx512(a, r);
+    if (c == 1 && ld == 1 && dlfs__have_avx512()) {
+        sums[0] = dlfs__column_sum_avx512(a, r);
         return;
     }
 #endif
@@ -610,17 +316,26 @@ DLFS_MULTIVERSION
 void dlfs__gather_batch(dlfs_matrix *Xb, dlfs_matrix *yb, const dlfs_matrix *X, const dlfs_matrix *y,
                         const size_t *idx, size_t bs)
 {
-    int x_done = 0;
     Xb->rows = yb->rows = bs;
-#ifdef DLFS_HAVE_AVX512_PATH
-    if ((x_done = X->cols >= 8 && X->cols <= 64 && have_avx512()))
-        gather_rows_avx512(Xb, X, idx, bs);
-#endif
-    if (!x_done)
-        gather_rows(Xb, X, idx, bs);
     /* The target, one value per row. A plain loop: on the chapter's batch it
-     * takes two thirds of the time vgatherqpd does on this Zen 4. */
+     * takes two thirds of the time vgatherqpd does on this Zen 4. It goes
+     * first so that the AVX-512 copy of X below is the last thing done, a
+     * jump rather than a call (it lives in another file and is not inlined). */
     gather_rows(yb, y, idx, bs);
+#ifdef DLFS_HAVE_AVX512_PATH
+    if (X->cols >= 8 && X->cols <= 64 && dlfs__have_avx512()) {
+        dlfs__gather_rows_avx512(Xb, X, idx, bs);
+        return;
+    }
+#endif
+    gather_rows(Xb, X, idx, bs);
+}
+
+DLFS_MULTIVERSION
+void dlfs__sgd_update(double *restrict params, const double *restrict grads, size_t n, double lr)
+{
+    for (size_t i = 0; i < n; i++)
+        params[i] -= lr * grads[i];
 }
 
 /* ---- checked public versions --------------------------------------------- */

@@ -4,7 +4,11 @@
 #include <string.h>
 
 #include <dlfs/linreg.h>
+#include "block.h"
+#include "gemm.h"
 #include "internal.h"
+#include "kernels.h"
+#include "model_passes.h"
 
 dlfs_status dlfs_linreg_alloc(dlfs_linreg *model, size_t k, size_t m)
 {
@@ -86,7 +90,7 @@ dlfs_status dlfs_linreg_forward_info_alloc(dlfs_linreg_forward_info *info, size_
     *info = (dlfs_linreg_forward_info){0};
     if (max_rows == 0 || m == 0)
         return dlfs__fail(DLFS_EEMPTY, "dlfs_linreg_forward_info_alloc: max_rows = %zu, m = %zu", max_rows, m);
-    /* N, P, dL_dP: B x m each, each on its own line boundary */
+    /* N, P, dL_dP: bs x m each, each on its own line boundary */
     if (!dlfs__mul(max_rows, m, &bm) || !dlfs__line_round(bm, &bm) || !dlfs__mul(bm, 3, &n))
         return dlfs__fail(DLFS_EOVERFLOW, "dlfs_linreg_forward_info_alloc: %zu x %zu overflows", max_rows, m);
     double *p;
@@ -113,10 +117,10 @@ void dlfs_linreg_forward_info_free(dlfs_linreg_forward_info *info)
 void dlfs__linreg_forward(const dlfs_linreg *model, const dlfs_matrix *X, const dlfs_matrix *y,
                           dlfs_linreg_forward_info *info)
 {
-    const size_t B = X->rows;
+    const size_t bs = X->rows;
     info->X = *X;
     info->y = *y;
-    info->N.rows = info->P.rows = info->dL_dP.rows = B;
+    info->N.rows = info->P.rows = info->dL_dP.rows = bs;
 
     dlfs__gemm(model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W, 0.0, &info->N); /* N = X.W */
     info->loss = dlfs__bias_mse_grad(&info->dL_dP, &info->P, &info->N, model->B.data, y); /* P = N + B; L, dL/dP */
@@ -182,13 +186,6 @@ dlfs_status dlfs_linreg_gradients(const dlfs_linreg *model, const dlfs_linreg_fo
     return DLFS_OK;
 }
 
-DLFS_MULTIVERSION
-void dlfs__sgd_update(double *restrict params, const double *restrict grads, size_t n, double lr)
-{
-    for (size_t i = 0; i < n; i++)
-        params[i] -= lr * grads[i];
-}
-
 dlfs_status dlfs_linreg_update(dlfs_linreg *model, const dlfs_linreg *grad, double lr)
 {
     dlfs_status st;
@@ -202,23 +199,19 @@ dlfs_status dlfs_linreg_update(dlfs_linreg *model, const dlfs_linreg *grad, doub
     return DLFS_OK;
 }
 
+void dlfs__linreg_predict(const dlfs_linreg *model, const dlfs_matrix *X, dlfs_matrix *P)
+{
+    dlfs__gemm(model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W, 0.0, P);  /* N = X.W */
+    dlfs__bias_add(P, P, model->B.data);                                                  /* P = N + B */
+}
+
 dlfs_status dlfs_linreg_predict(const dlfs_linreg *model, const dlfs_matrix *X, dlfs_matrix *P)
 {
     static const char fn[] = "dlfs_linreg_predict";
     dlfs_status st;
     if ((st = check_model(model, fn, "model")) ||
-        (st = dlfs_matrix_check(X, "dlfs_linreg_predict: X")) ||
-        (st = dlfs_matrix_check(P, "dlfs_linreg_predict: P")))
+        (st = dlfs__check_prediction(fn, X, P, model->k, model->m)))
         return st;
-    if (X->cols != model->k)
-        return dlfs__fail(DLFS_ESHAPE, "%s: X has %zu columns but the model has k = %zu inputs",
-                          fn, X->cols, model->k);
-    if (P->rows != X->rows || P->cols != model->m)
-        return dlfs__fail(DLFS_ESHAPE, "%s: P is %zu x %zu, expected %zu x %zu",
-                          fn, P->rows, P->cols, X->rows, model->m);
-    if ((st = dlfs_matrix_check_finite(X, "dlfs_linreg_predict: X")))
-        return st;
-    dlfs__gemm(model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W, 0.0, P);
-    dlfs__bias_add(P, P, model->B.data);
+    dlfs__linreg_predict(model, X, P);
     return DLFS_OK;
 }

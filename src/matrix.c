@@ -1,33 +1,13 @@
 /* src/matrix.c - matrix descriptors: allocation, views, validation, copies. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <dlfs/matrix.h>
 #include "internal.h"
-
-const char *dlfs_backend_name(dlfs_backend backend)
-{
-    switch (backend) {
-    case DLFS_BACKEND_BLAS: return "blas";
-    case DLFS_BACKEND_NAIVE: return "naive";
-    }
-    return NULL;
-}
-
-dlfs_status dlfs_backend_parse(const char *name, dlfs_backend *backend)
-{
-    if (!name || !backend)
-        return dlfs__fail(DLFS_ENULL, "dlfs_backend_parse: %s is NULL", name ? "backend" : "name");
-    if (strcmp(name, "blas") == 0)
-        *backend = DLFS_BACKEND_BLAS;
-    else if (strcmp(name, "naive") == 0)
-        *backend = DLFS_BACKEND_NAIVE;
-    else
-        return dlfs__fail(DLFS_EINVAL, "dlfs_backend_parse: unknown backend '%s' (expected blas or naive)", name);
-    return DLFS_OK;
-}
 
 dlfs_status dlfs_matrix_alloc(dlfs_matrix *m, size_t rows, size_t cols)
 {
@@ -57,6 +37,15 @@ void dlfs_matrix_free(dlfs_matrix *m)
 dlfs_matrix dlfs_matrix_view(double *data, size_t rows, size_t cols, size_t ld)
 {
     return (dlfs_matrix){.rows = rows, .cols = cols, .ld = ld, .data = data};
+}
+
+dlfs_matrix_const_view_s dlfs_matrix_view_const(const double *data, size_t rows, size_t cols,
+                                                size_t ld)
+{
+    /* The one cast, here rather than in the caller's code: the view is const,
+     * so nothing can write through it. */
+    return (dlfs_matrix_const_view_s){
+        .matrix = {.rows = rows, .cols = cols, .ld = ld, .data = (double *)(uintptr_t)data}};
 }
 
 dlfs_status dlfs_matrix_check(const dlfs_matrix *m, const char *name)
@@ -140,4 +129,22 @@ dlfs_status dlfs_matrix_copy(dlfs_matrix *dst, const dlfs_matrix *src)
     for (size_t i = 0; i < src->rows; i++)
         memmove(dst->data + i * dst->ld, src->data + i * src->ld, src->cols * sizeof(double));
     return DLFS_OK;
+}
+
+dlfs_status dlfs__check_prediction(const char *fn, const dlfs_matrix *X, const dlfs_matrix *P,
+                                   size_t k, size_t m)
+{
+    char xname[64], pname[64];
+    dlfs_status st;
+    snprintf(xname, sizeof xname, "%s: X", fn);
+    snprintf(pname, sizeof pname, "%s: P", fn);
+    if ((st = dlfs_matrix_check(X, xname)) || (st = dlfs_matrix_check(P, pname)))
+        return st;
+    if (X->cols != k)
+        return dlfs__fail(DLFS_ESHAPE, "%s: X has %zu columns but the model has k = %zu inputs",
+                          fn, X->cols, k);
+    if (P->rows != X->rows || P->cols != m)
+        return dlfs__fail(DLFS_ESHAPE, "%s: P is %zu x %zu, expected %zu x %zu",
+                          fn, P->rows, P->cols, X->rows, m);
+    return dlfs_matrix_check_finite(X, xname);
 }

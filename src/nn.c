@@ -4,7 +4,11 @@
 #include <string.h>
 
 #include <dlfs/nn.h>
+#include "block.h"
+#include "gemm.h"
 #include "internal.h"
+#include "kernels.h"
+#include "model_passes.h"
 
 dlfs_status dlfs_nn_alloc(dlfs_nn *model, size_t k, size_t h, size_t m)
 {
@@ -87,7 +91,7 @@ dlfs_status dlfs_nn_forward_info_alloc(dlfs_nn_forward_info *info, size_t max_ro
     if (max_rows == 0 || h == 0 || m == 0)
         return dlfs__fail(DLFS_EEMPTY, "dlfs_nn_forward_info_alloc: max_rows = %zu, h = %zu, m = %zu",
                           max_rows, h, m);
-    /* M1, N1, O1, dL_dN1: B x h each; M2, P, dL_dP: B x m each; each on its
+    /* M1, N1, O1, dL_dN1: bs x h each; M2, P, dL_dP: bs x m each; each on its
      * own line boundary. */
     if (!dlfs__mul(max_rows, h, &bh) || !dlfs__mul(max_rows, m, &bm) || !dlfs__line_round(bh, &bh) ||
         !dlfs__line_round(bm, &bm) || !dlfs__mul(bh, 4, &bh) || !dlfs__mul(bm, 3, &bm) ||
@@ -123,19 +127,19 @@ void dlfs__nn_forward(const dlfs_nn *model, const dlfs_matrix *X, const dlfs_mat
                       dlfs_nn_forward_info *info)
 {
     const dlfs_backend be = model->backend;
-    const size_t B = X->rows;
+    const size_t bs = X->rows;
     info->X = *X;
     info->y = *y;
-    info->M1.rows = info->N1.rows = info->O1.rows = info->dL_dN1.rows = B;
-    info->M2.rows = info->P.rows = info->dL_dP.rows = B;
+    info->M1.rows = info->N1.rows = info->O1.rows = info->dL_dN1.rows = bs;
+    info->M2.rows = info->P.rows = info->dL_dP.rows = bs;
 
-    /* B1 laid out for the one-pass hidden layer, written before the product
-     * so that the stores have landed by the time that pass reads them */
-    double b1_pattern[DLFS__BIAS_PATTERN_LEN];
-    const double *pattern = dlfs__bias_pattern(b1_pattern, model->B1.data, model->h);
+    /* B1 made ready for the hidden layer's step before the product, so that
+     * the stores this takes have landed by the time the step reads them */
+    dlfs__hidden_bias b1_ready;
+    dlfs__hidden_bias_ready(&b1_ready, model->B1.data, model->h);
 
     dlfs__gemm(be, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W1, 0.0, &info->M1);        /* M1 = X.W1 */
-    dlfs__bias_sigmoid(&info->N1, &info->O1, &info->M1, model->B1.data, pattern); /* N1 = M1 + B1, O1 = sigmoid(N1) */
+    dlfs__bias_sigmoid(&info->N1, &info->O1, &info->M1, &b1_ready);             /* N1 = M1 + B1, O1 = sigmoid(N1) */
     dlfs__gemm(be, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, &info->O1, &model->W2, 0.0, &info->M2); /* M2 = O1.W2 */
     info->loss = dlfs__bias_mse_grad(&info->dL_dP, &info->P, &info->M2, model->B2.data, y); /* P = M2 + B2; L, dL/dP */
 }
@@ -217,30 +221,27 @@ dlfs_status dlfs_nn_update(dlfs_nn *model, const dlfs_nn *grad, double lr)
     return DLFS_OK;
 }
 
+void dlfs__nn_predict(const dlfs_nn *model, const dlfs_matrix *X, dlfs_matrix *P, dlfs_matrix *O1)
+{
+    dlfs__hidden_bias b1_ready;
+    dlfs__hidden_bias_ready(&b1_ready, model->B1.data, model->h);
+    dlfs__gemm(model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W1, 0.0, O1);
+    dlfs__bias_sigmoid(O1, O1, O1, &b1_ready);                 /* O1 = sigmoid(X.W1 + B1) */
+    dlfs__gemm(model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, O1, &model->W2, 0.0, P);
+    dlfs__bias_add(P, P, model->B2.data);                      /* P = O1.W2 + B2 */
+}
+
 dlfs_status dlfs_nn_predict(const dlfs_nn *model, const dlfs_matrix *X, dlfs_matrix *P)
 {
     static const char fn[] = "dlfs_nn_predict";
     dlfs_status st;
-    if ((st = check_model(model, fn, "model")) || (st = dlfs_matrix_check(X, "dlfs_nn_predict: X")) ||
-        (st = dlfs_matrix_check(P, "dlfs_nn_predict: P")))
-        return st;
-    if (X->cols != model->k)
-        return dlfs__fail(DLFS_ESHAPE, "%s: X has %zu columns but the model has k = %zu inputs",
-                          fn, X->cols, model->k);
-    if (P->rows != X->rows || P->cols != model->m)
-        return dlfs__fail(DLFS_ESHAPE, "%s: P is %zu x %zu, expected %zu x %zu",
-                          fn, P->rows, P->cols, X->rows, model->m);
-    if ((st = dlfs_matrix_check_finite(X, "dlfs_nn_predict: X")))
+    if ((st = check_model(model, fn, "model")) ||
+        (st = dlfs__check_prediction(fn, X, P, model->k, model->m)))
         return st;
     dlfs_matrix O1;
     if ((st = dlfs_matrix_alloc(&O1, X->rows, model->h)))
         return st;
-    double b1_pattern[DLFS__BIAS_PATTERN_LEN];
-    const double *pattern = dlfs__bias_pattern(b1_pattern, model->B1.data, model->h);
-    dlfs__gemm(model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W1, 0.0, &O1);
-    dlfs__bias_sigmoid(&O1, &O1, &O1, model->B1.data, pattern);   /* O1 = sigmoid(X.W1 + B1) */
-    dlfs__gemm(model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, &O1, &model->W2, 0.0, P);
-    dlfs__bias_add(P, P, model->B2.data);
+    dlfs__nn_predict(model, X, P, &O1);
     dlfs_matrix_free(&O1);
     return DLFS_OK;
 }

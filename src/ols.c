@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include <dlfs/ols.h>
+#include "block.h"
 #include "internal.h"
 
 /* The Fortran routine as OpenBLAS exports it (32-bit integers, every argument
@@ -35,9 +36,20 @@ static double norm2(const double *x, size_t n)
     return big * sqrt(ss);
 }
 
-dlfs_status dlfs_ols_fit(dlfs_linreg *model, const dlfs_matrix *X, const dlfs_matrix *y)
+/* The scratch of one fit, column-major as LAPACK wants it. */
+typedef struct ols_work {
+    size_t n, k, m;  /* rows, features, outputs */
+    double *A;       /* n x (k+1): [X 1], then dgels's QR factorisation of it */
+    double *Bm;      /* n x m: y, then the solution in the first k+1 rows */
+    double *norms;   /* the k+1 column norms of [X 1], for the rank test */
+    double *work;    /* dgels's workspace */
+} ols_work;
+
+/* The arguments: present, valid, of matching shapes, finite, and within
+ * what dgels's int arguments can describe. */
+static dlfs_status ols_check(const dlfs_linreg *model, const dlfs_matrix *X, const dlfs_matrix *y,
+                             const char *fn)
 {
-    static const char fn[] = "dlfs_ols_fit";
     dlfs_status st;
     if (!model || !X || !y)
         return dlfs__fail(DLFS_ENULL, "%s: %s is NULL", fn, !model ? "model" : !X ? "X" : "y");
@@ -63,93 +75,125 @@ dlfs_status dlfs_ols_fit(dlfs_linreg *model, const dlfs_matrix *X, const dlfs_ma
     if ((st = dlfs_matrix_check_finite(X, "dlfs_ols_fit: X")) ||
         (st = dlfs_matrix_check_finite(y, "dlfs_ols_fit: y")))
         return st;
+    return DLFS_OK;
+}
 
+/* Allocates A, Bm and norms for w's n, k and m; on failure the caller's
+ * ols_free releases what was allocated. */
+static dlfs_status ols_alloc(ols_work *w, const char *fn)
+{
     size_t na, nb;
-    if (!dlfs__mul(n, k + 1, &na) || !dlfs__mul(n, m, &nb))
-        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows x %zu columns overflow", fn, n, k + 1);
-    double *A, *Bm, *norms, *work = NULL;
-    if ((st = dlfs__alloc_doubles(na, &A, fn)))
+    dlfs_status st;
+    if (!dlfs__mul(w->n, w->k + 1, &na) || !dlfs__mul(w->n, w->m, &nb))
+        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows x %zu columns overflow", fn, w->n, w->k + 1);
+    if ((st = dlfs__alloc_doubles(na, &w->A, fn)) ||
+        (st = dlfs__alloc_doubles(nb, &w->Bm, fn)) ||
+        (st = dlfs__alloc_doubles(w->k + 1, &w->norms, fn)))
         return st;
-    if ((st = dlfs__alloc_doubles(nb, &Bm, fn))) {
-        free(A);
-        return st;
-    }
-    if ((st = dlfs__alloc_doubles(k + 1, &norms, fn))) {
-        free(A);
-        free(Bm);
-        return st;
-    }
+    return DLFS_OK;
+}
 
-    /* A (column-major, n x (k+1)) = [X 1]; Bm (column-major, n x m) = y.
-     * The column norms are kept for the rank test below. */
+static void ols_free(ols_work *w)
+{
+    free(w->work);
+    free(w->norms);
+    free(w->Bm);
+    free(w->A);
+}
+
+/* A = [X 1] and Bm = y, copied out of the row-major matrices. The column
+ * norms are kept for the rank test (check_rank). */
+static void build_design(ols_work *w, const dlfs_matrix *X, const dlfs_matrix *y)
+{
+    const size_t n = w->n, k = w->k;
+    double *const A = w->A;
     for (size_t j = 0; j < k; j++) {
         double *col = A + j * n;
         for (size_t i = 0; i < n; i++)
             col[i] = X->data[i * X->ld + j];
-        norms[j] = norm2(col, n);
+        w->norms[j] = norm2(col, n);
     }
     for (size_t i = 0; i < n; i++)
         A[k * n + i] = 1.0;
-    norms[k] = sqrt((double)n);
-    for (size_t j = 0; j < m; j++)
+    w->norms[k] = sqrt((double)n);
+    for (size_t j = 0; j < w->m; j++)
         for (size_t i = 0; i < n; i++)
-            Bm[j * n + i] = y->data[i * y->ld + j];
+            w->Bm[j * n + i] = y->data[i * y->ld + j];
+}
 
-    const int rows = (int)n, cols = (int)(k + 1), nrhs = (int)m, lda = (int)n, ldb = (int)n;
+/* Solves min ||A x - Bm|| in place with dgels: a workspace query, then the
+ * factorisation and the solve. */
+static dlfs_status run_dgels(ols_work *w, const char *fn)
+{
+    const int rows = (int)w->n, cols = (int)(w->k + 1), nrhs = (int)w->m;
+    const int lda = (int)w->n, ldb = (int)w->n;
     int info = 0, lwork = -1;
     double query = 0.0;
-    dgels_("N", &rows, &cols, &nrhs, A, &lda, Bm, &ldb, &query, &lwork, &info, 1);
-    if (info != 0) {
-        st = dlfs__fail(DLFS_ELAPACK, "%s: dgels workspace query failed (info %d)", fn, info);
-        goto done;
-    }
+    dlfs_status st;
+    dgels_("N", &rows, &cols, &nrhs, w->A, &lda, w->Bm, &ldb, &query, &lwork, &info, 1);
+    if (info != 0)
+        return dlfs__fail(DLFS_ELAPACK, "%s: dgels workspace query failed (info %d)", fn, info);
     lwork = query >= 1.0 && query < (double)INT_MAX ? (int)query : cols + nrhs + 64 * cols;
-    if ((st = dlfs__alloc_doubles((size_t)lwork, &work, fn)))
-        goto done;
-    dgels_("N", &rows, &cols, &nrhs, A, &lda, Bm, &ldb, work, &lwork, &info, 1);
-    if (info < 0) {
-        st = dlfs__fail(DLFS_ELAPACK, "%s: dgels rejected argument %d", fn, -info);
-        goto done;
-    }
-    if (info > 0) {
-        st = dlfs__fail(DLFS_ELAPACK, "%s: the design [X 1] is rank-deficient "
-                        "(R(%d,%d) of its QR factorisation is zero)", fn, info, info);
-        goto done;
-    }
-    /* dgels only stops at an exactly zero R(j,j); a column that is a linear
-     * combination of the others usually leaves a rounding residue instead.
-     * |R(j,j)| / ||a_j|| is the sine of the angle between column j and the
-     * span of the columns before it: treat a residue at rounding level as
-     * zero, whatever the column's scale. dgels may have scaled A as a whole
-     * (values near overflow or underflow); |R(0,0)| / ||a_0||, which is 1
-     * otherwise, undoes that. R(0,0) is not 0 here, so neither is ||a_0||. */
-    const double tol = 10.0 * (double)n * DBL_EPSILON;
-    const double scale = fabs(A[0]) / norms[0];
-    for (size_t j = 1; j <= k; j++) {
-        double r = fabs(A[j * n + j]) / scale;
-        if (!(r > tol * norms[j])) {
-            if (j < k)
-                st = dlfs__fail(DLFS_ELAPACK, "%s: the design [X 1] is rank-deficient: feature "
-                                "column %zu is (numerically) a combination of the columns before it",
-                                fn, j);
-            else
-                st = dlfs__fail(DLFS_ELAPACK, "%s: the design [X 1] is rank-deficient: the "
-                                "intercept column is (numerically) a combination of the features", fn);
-            goto done;
-        }
-    }
+    if ((st = dlfs__alloc_doubles((size_t)lwork, &w->work, fn)))
+        return st;
+    dgels_("N", &rows, &cols, &nrhs, w->A, &lda, w->Bm, &ldb, w->work, &lwork, &info, 1);
+    if (info < 0)
+        return dlfs__fail(DLFS_ELAPACK, "%s: dgels rejected argument %d", fn, -info);
+    if (info > 0)
+        return dlfs__fail(DLFS_ELAPACK, "%s: the design [X 1] is rank-deficient "
+                          "(R(%d,%d) of its QR factorisation is zero)", fn, info, info);
+    return DLFS_OK;
+}
 
-    /* The solution is in the first k+1 rows of each column of Bm. */
-    for (size_t j = 0; j < m; j++) {
-        for (size_t i = 0; i < k; i++)
-            model->W.data[i * model->W.ld + j] = Bm[j * n + i];
-        model->B.data[j] = Bm[j * n + k];
+/* dgels only stops at an exactly zero R(j,j); a column that is a linear
+ * combination of the others usually leaves a rounding residue instead.
+ * |R(j,j)| / ||a_j|| is the sine of the angle between column j and the
+ * span of the columns before it: treat a residue at rounding level as
+ * zero, whatever the column's scale. dgels may have scaled A as a whole
+ * (values near overflow or underflow); |R(0,0)| / ||a_0||, which is 1
+ * otherwise, undoes that. R(0,0) is not 0 here, so neither is ||a_0||. */
+static dlfs_status check_rank(const ols_work *w, const char *fn)
+{
+    const size_t n = w->n, k = w->k;
+    const double tol = 10.0 * (double)n * DBL_EPSILON;
+    const double scale = fabs(w->A[0]) / w->norms[0];
+    for (size_t j = 1; j <= k; j++) {
+        double r = fabs(w->A[j * n + j]) / scale;
+        if (r > tol * w->norms[j])
+            continue;
+        if (j < k)
+            return dlfs__fail(DLFS_ELAPACK, "%s: the design [X 1] is rank-deficient: feature "
+                              "column %zu is (numerically) a combination of the columns before it",
+                              fn, j);
+        return dlfs__fail(DLFS_ELAPACK, "%s: the design [X 1] is rank-deficient: the "
+                          "intercept column is (numerically) a combination of the features", fn);
     }
-    st = DLFS_OK;
-done:
-    free(work);
-    free(norms);
-    free(Bm);
-    free(A);
+    return DLFS_OK;
+}
+
+/* The solution is in the first k+1 rows of each column of Bm. */
+static void read_back(const ols_work *w, dlfs_linreg *model)
+{
+    const size_t n = w->n, k = w->k;
+    for (size_t j = 0; j < w->m; j++) {
+        for (size_t i = 0; i < k; i++)
+            model->W.data[i * model->W.ld + j] = w->Bm[j * n + i];
+        model->B.data[j] = w->Bm[j * n + k];
+    }
+}
+
+dlfs_status dlfs_ols_fit(dlfs_linreg *model, const dlfs_matrix *X, const dlfs_matrix *y)
+{
+    static const char fn[] = "dlfs_ols_fit";
+    dlfs_status st;
+    if ((st = ols_check(model, X, y, fn)))
+        return st;
+    ols_work w = {.n = X->rows, .k = X->cols, .m = y->cols};
+    if (!(st = ols_alloc(&w, fn))) {
+        build_design(&w, X, y);
+        if (!(st = run_dgels(&w, fn)) && !(st = check_rank(&w, fn)))
+            read_back(&w, model);
+    }
+    ols_free(&w);
     return st;
 }

@@ -1,5 +1,6 @@
 /* src/rng.c - xoshiro256** seeded by SplitMix64; normals by the polar method. */
 #include <math.h>
+#include <string.h>
 
 #include <dlfs/rng.h>
 #include "internal.h"
@@ -162,6 +163,19 @@ const char *dlfs_init_name(dlfs_init init)
     case DLFS_INIT_SCALED: return "scaled";
     }
     return NULL;
+}
+
+dlfs_status dlfs_init_parse(const char *name, dlfs_init *init)
+{
+    if (!name || !init)
+        return dlfs__fail(DLFS_ENULL, "dlfs_init_parse: %s is NULL", name ? "init" : "name");
+    if (strcmp(name, "normal") == 0)
+        *init = DLFS_INIT_NORMAL;
+    else if (strcmp(name, "scaled") == 0)
+        *init = DLFS_INIT_SCALED;
+    else
+        return dlfs__fail(DLFS_EINVAL, "dlfs_init_parse: unknown init '%s' (expected normal or scaled)", name);
+    return DLFS_OK;
 }
 
 dlfs_status dlfs_rng_fill_init(dlfs_rng *rng, dlfs_init init, size_t fan_in,

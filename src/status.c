@@ -1,8 +1,8 @@
 /* src/status.c - status codes as text, and the thread-local error detail. */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 
+#include <dlfs/gemm.h>
 #include <dlfs/status.h>
 #include "internal.h"
 
@@ -49,24 +49,6 @@ dlfs_status dlfs__fail(dlfs_status status, const char *fmt, ...)
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
     return status;
-}
-
-dlfs_status dlfs__alloc_doubles(size_t n, double **out, const char *fn)
-{
-    size_t bytes;
-    *out = NULL;
-    if (!dlfs__mul(n, sizeof(double), &bytes))
-        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu doubles do not fit in memory", fn, n);
-    /* On a 64-byte line, as the kernels' vectors like it (aligned_alloc
-     * wants the size a multiple of the alignment). */
-    size_t lines;
-    if (!dlfs__add(bytes, 63, &lines))
-        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu doubles do not fit in memory", fn, n);
-    lines = lines / 64 * 64;
-    *out = aligned_alloc(64, lines ? lines : 64);
-    if (!*out)
-        return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate %zu bytes", fn, bytes);
-    return DLFS_OK;
 }
 
 dlfs_status dlfs__check_model(int present, const double *params, dlfs_backend backend,

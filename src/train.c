@@ -1,14 +1,20 @@
 /* src/train.c - mini-batch gradient descent for both models. See dlfs/train.h.
  *
- * The loop is written once; each model supplies its forward and backward passes
- * and its workspace through a small table (struct model_ops).
+ * The loop is written once, on the model handle (dlfs/model.h): it asks the
+ * handle's kind which forward and backward passes to run.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <dlfs/model.h>
 #include <dlfs/train.h>
+#include "block.h"
 #include "internal.h"
+#include "kernels.h"
+#include "model_impl.h"
+#include "model_passes.h"
+#include "model_passes.h"
 
 void dlfs_train_options_default(dlfs_train_options *opt)
 {
@@ -30,6 +36,10 @@ dlfs_status dlfs_train_iterations(const dlfs_train_options *opt, size_t n, size_
         return dlfs__fail(DLFS_ENULL, "dlfs_train_iterations: %s is NULL", opt ? "iterations" : "opt");
     if (opt->batch_size == 0)
         return dlfs__fail(DLFS_EINVAL, "dlfs_train_iterations: batch_size must be >= 1");
+    if (opt->iterations > 0 && opt->epochs > 0)
+        return dlfs__fail(DLFS_EINVAL, "dlfs_train_iterations: iterations = %zu and epochs = %zu "
+                          "are both set; set one and leave the other 0 (the defaults set "
+                          "iterations)", opt->iterations, opt->epochs);
     if (opt->iterations > 0) {
         *iterations = opt->iterations;
         return DLFS_OK;
@@ -47,300 +57,281 @@ dlfs_status dlfs_train_iterations(const dlfs_train_options *opt, size_t n, size_
     return DLFS_OK;
 }
 
-/* What the loop needs to know of a model. */
-struct model_ops {
-    void *model;
-    double *params;          /* the model's parameter block */
-    size_t n_params;
-    size_t k, m;
-    dlfs_backend backend;
-    dlfs_status (*init)(void *model, dlfs_rng *rng, dlfs_init init);
-    /* allocate / free the gradient model and forward infos (train and validation) */
-    dlfs_status (*alloc)(struct model_ops *ops, size_t batch, size_t n_val);
-    void (*free)(struct model_ops *ops);
-    double (*forward)(struct model_ops *ops, const dlfs_matrix *X, const dlfs_matrix *y, int val);
-    void (*backward)(struct model_ops *ops);
-    const double *grads;     /* set by alloc */
-    void *state;             /* model-specific workspace, set by alloc */
+/* What the loop works in, allocated before the first iteration: the
+ * gradient (a model of the same shape) and the forward infos of the batch
+ * and of the validation set, of the model's kind. */
+struct workspace {
+    dlfs_linreg lr_grad;
+    dlfs_linreg_forward_info lr_info, lr_val;
+    dlfs_nn nn_grad;
+    dlfs_nn_forward_info nn_info, nn_val;
+    const double *grads;     /* the gradient's parameter block */
 };
 
+static void workspace_free(struct workspace *w)
+{
+    dlfs_linreg_free(&w->lr_grad);
+    dlfs_linreg_forward_info_free(&w->lr_info);
+    dlfs_linreg_forward_info_free(&w->lr_val);
+    dlfs_nn_free(&w->nn_grad);
+    dlfs_nn_forward_info_free(&w->nn_info);
+    dlfs_nn_forward_info_free(&w->nn_val);
+}
+
+static dlfs_status workspace_alloc(struct workspace *w, const dlfs_model *model, size_t batch,
+                                   size_t n_val)
+{
+    const size_t k = model->k, h = model->h, m = model->m;
+    dlfs_status st;
+    *w = (struct workspace){0};
+    if (model->kind == DLFS_MODEL_NN) {
+        if ((st = dlfs_nn_alloc(&w->nn_grad, k, h, m)) ||
+            (st = dlfs_nn_forward_info_alloc(&w->nn_info, batch, h, m)) ||
+            (n_val && (st = dlfs_nn_forward_info_alloc(&w->nn_val, n_val, h, m)))) {
+            workspace_free(w);
+            return st;
+        }
+        w->grads = w->nn_grad.params;
+    } else {
+        if ((st = dlfs_linreg_alloc(&w->lr_grad, k, m)) ||
+            (st = dlfs_linreg_forward_info_alloc(&w->lr_info, batch, m)) ||
+            (n_val && (st = dlfs_linreg_forward_info_alloc(&w->lr_val, n_val, m)))) {
+            workspace_free(w);
+            return st;
+        }
+        w->grads = w->lr_grad.params;
+    }
+    return DLFS_OK;
+}
+
+/* The forward pass and the loss, on the batch or (val) the validation set. */
+static double forward(const dlfs_model *model, struct workspace *w, const dlfs_matrix *X,
+                      const dlfs_matrix *y, int val)
+{
+    if (model->kind == DLFS_MODEL_NN) {
+        dlfs_nn_forward_info *info = val ? &w->nn_val : &w->nn_info;
+        dlfs__nn_forward(&model->nn, X, y, info);
+        return info->loss;
+    }
+    dlfs_linreg_forward_info *info = val ? &w->lr_val : &w->lr_info;
+    dlfs__linreg_forward(&model->linreg, X, y, info);
+    return info->loss;
+}
+
+/* The backward pass of the last batch: w's gradient. */
+static void backward(const dlfs_model *model, struct workspace *w)
+{
+    if (model->kind == DLFS_MODEL_NN)
+        dlfs__nn_gradients(&model->nn, &w->nn_info, &w->nn_grad);
+    else
+        dlfs__linreg_gradients(&model->linreg, &w->lr_info, &w->lr_grad);
+}
+
+static dlfs_status init_weights(dlfs_model *model, dlfs_rng *rng, dlfs_init init)
+{
+    return model->kind == DLFS_MODEL_NN ? dlfs_nn_init(&model->nn, rng, init)
+                                        : dlfs_linreg_init(&model->linreg, rng, init);
+}
+
+/* The validation set, when there is one: given whole, of the model's shape, finite. */
+static dlfs_status check_validation(const char *fn, const dlfs_model *model,
+                                    const dlfs_train_options *opt)
+{
+    dlfs_status st;
+    if (!opt->X_val != !opt->y_val)
+        return dlfs__fail(DLFS_ENULL, "%s: X_val and y_val must be given together", fn);
+    if (!opt->X_val)
+        return DLFS_OK;
+    if ((st = dlfs_matrix_check(opt->X_val, "train: X_val")) ||
+        (st = dlfs_matrix_check(opt->y_val, "train: y_val")))
+        return st;
+    if (opt->X_val->cols != model->k || opt->y_val->cols != model->m ||
+        opt->y_val->rows != opt->X_val->rows)
+        return dlfs__fail(DLFS_ESHAPE, "%s: X_val is %zu x %zu and y_val %zu x %zu; expected n x %zu and n x %zu",
+                          fn, opt->X_val->rows, opt->X_val->cols, opt->y_val->rows, opt->y_val->cols,
+                          model->k, model->m);
+    if ((st = dlfs_matrix_check_finite(opt->X_val, "train: X_val")) ||
+        (st = dlfs_matrix_check_finite(opt->y_val, "train: y_val")))
+        return st;
+    return DLFS_OK;
+}
+
 /* Checks everything a training run reads, before anything is allocated. */
-static dlfs_status check_inputs(const char *fn, const struct model_ops *ops, const dlfs_matrix *X,
+static dlfs_status check_inputs(const char *fn, const dlfs_model *model, const dlfs_matrix *X,
                                 const dlfs_matrix *y, const dlfs_train_options *opt)
 {
     dlfs_status st;
+    const dlfs_backend backend = dlfs_model_get_backend(model);
     if (!opt)
         return dlfs__fail(DLFS_ENULL, "%s: opt is NULL", fn);
     if ((st = dlfs_matrix_check(X, "train: X")) || (st = dlfs_matrix_check(y, "train: y")))
         return st;
-    if (ops->backend != DLFS_BACKEND_BLAS && ops->backend != DLFS_BACKEND_NAIVE)
-        return dlfs__fail(DLFS_EINVAL, "%s: the model has unknown backend %d", fn, (int)ops->backend);
-    if (X->cols != ops->k)
+    if (!dlfs_backend_name(backend))
+        return dlfs__fail(DLFS_EINVAL, "%s: the model has unknown backend %d", fn, (int)backend);
+    if (X->cols != model->k)
         return dlfs__fail(DLFS_ESHAPE, "%s: X has %zu columns but the model has k = %zu inputs",
-                          fn, X->cols, ops->k);
-    if (y->rows != X->rows || y->cols != ops->m)
+                          fn, X->cols, model->k);
+    if (y->rows != X->rows || y->cols != model->m)
         return dlfs__fail(DLFS_ESHAPE, "%s: y is %zu x %zu, expected %zu x %zu",
-                          fn, y->rows, y->cols, X->rows, ops->m);
+                          fn, y->rows, y->cols, X->rows, model->m);
     if (opt->batch_size == 0)
         return dlfs__fail(DLFS_EINVAL, "%s: batch_size must be >= 1", fn);
     if (!isfinite(opt->learning_rate) || opt->learning_rate <= 0.0)
         return dlfs__fail(DLFS_EINVAL, "%s: learning_rate %g must be finite and > 0", fn, opt->learning_rate);
-    if (opt->init != DLFS_INIT_NORMAL && opt->init != DLFS_INIT_SCALED)
+    if (!dlfs_init_name(opt->init))
         return dlfs__fail(DLFS_EINVAL, "%s: unknown init %d", fn, (int)opt->init);
     if (opt->loss_history_len > 0 && !opt->loss_history)
         return dlfs__fail(DLFS_ENULL, "%s: loss_history is NULL but loss_history_len is %zu",
                           fn, opt->loss_history_len);
-    if (!opt->X_val != !opt->y_val)
-        return dlfs__fail(DLFS_ENULL, "%s: X_val and y_val must be given together", fn);
-    if (opt->X_val) {
-        if ((st = dlfs_matrix_check(opt->X_val, "train: X_val")) ||
-            (st = dlfs_matrix_check(opt->y_val, "train: y_val")))
-            return st;
-        if (opt->X_val->cols != ops->k || opt->y_val->cols != ops->m ||
-            opt->y_val->rows != opt->X_val->rows)
-            return dlfs__fail(DLFS_ESHAPE, "%s: X_val is %zu x %zu and y_val %zu x %zu; expected n x %zu and n x %zu",
-                              fn, opt->X_val->rows, opt->X_val->cols, opt->y_val->rows, opt->y_val->cols,
-                              ops->k, ops->m);
-        if ((st = dlfs_matrix_check_finite(opt->X_val, "train: X_val")) ||
-            (st = dlfs_matrix_check_finite(opt->y_val, "train: y_val")))
-            return st;
-    }
+    if ((st = check_validation(fn, model, opt)))
+        return st;
     if ((st = dlfs_matrix_check_finite(X, "train: X")) || (st = dlfs_matrix_check_finite(y, "train: y")))
         return st;
     return DLFS_OK;
 }
 
-static dlfs_status train(const char *fn, struct model_ops *ops, const dlfs_matrix *X, const dlfs_matrix *y,
-                         const dlfs_train_options *opt, dlfs_train_result *result)
+/* The batch: X and y rows of up to `batch` rows, each on a line boundary of
+ * one block (*block, to free). */
+static dlfs_status batch_alloc(const char *fn, const dlfs_model *model, size_t batch,
+                               double **block, dlfs_matrix *Xb, dlfs_matrix *yb)
+{
+    size_t bk, bm, nb;
+    if (!dlfs__mul(batch, model->k, &bk) || !dlfs__mul(batch, model->m, &bm) ||
+        !dlfs__line_round(bk, &bk) || !dlfs__line_round(bm, &bm) || !dlfs__add(bk, bm, &nb))
+        return dlfs__fail(DLFS_EOVERFLOW, "%s: a batch of %zu rows overflows", fn, batch);
+    dlfs_status st = dlfs__alloc_doubles(nb, block, fn);
+    if (st)
+        return st;
+    double *cursor = *block;
+    dlfs__carve_lines(&cursor, Xb, batch, model->k);
+    dlfs__carve_lines(&cursor, yb, batch, model->m);
+    return DLFS_OK;
+}
+
+/* Everything the loop reads and writes. */
+struct run {
+    const char *fn;
+    dlfs_model *model;
+    const dlfs_matrix *X, *y;
+    const dlfs_train_options *opt;
+    size_t iters;
+    size_t batch;              /* rows of a full batch */
+    size_t *perm;              /* n row indices */
+    dlfs_matrix Xb, yb;        /* the batch */
+    struct workspace w;
+    double *params;            /* the model's parameter block */
+    size_t n_params;
+};
+
+/* The iterations: the chapter's train() with the checks of dlfs/train.h.
+ * Allocates nothing. */
+static dlfs_status loop(struct run *r, dlfs_rng *rng, dlfs_train_result *res)
+{
+    const dlfs_train_options *opt = r->opt;
+    const size_t n = r->X->rows, batch = r->batch, n_val = opt->X_val ? opt->X_val->rows : 0;
+    const double lr = opt->learning_rate;
+    size_t start = 0;
+    for (size_t it = 0; it < r->iters; it++) {
+        if (start >= n) {
+            dlfs_rng_shuffle(rng, r->perm, n);
+            start = 0;
+        }
+        const size_t bs = n - start < batch ? n - start : batch;
+        dlfs__gather_batch(&r->Xb, &r->yb, r->X, r->y, r->perm + start, bs);
+        start += bs;
+
+        const double loss = forward(r->model, &r->w, &r->Xb, &r->yb, 0);
+        if (!isfinite(loss)) {
+            res->failed_iteration = it;
+            return dlfs__fail(DLFS_EDIVERGED, "%s: the loss is %g at iteration %zu", r->fn, loss, it);
+        }
+        backward(r->model, &r->w);
+        if (!dlfs__all_finite(r->w.grads, r->n_params)) {
+            res->failed_iteration = it;
+            return dlfs__fail(DLFS_EDIVERGED, "%s: a gradient is not finite at iteration %zu", r->fn, it);
+        }
+        dlfs__sgd_update(r->params, r->w.grads, r->n_params, lr);
+        res->iterations = it + 1;
+        res->final_loss = loss;
+        if (it < opt->loss_history_len)
+            opt->loss_history[it] = loss;
+        if (opt->on_loss && opt->on_loss(it, loss, opt->user)) {
+            res->stopped_early = 1;
+            break;
+        }
+        if (n_val && opt->eval_every && ((it + 1) % opt->eval_every == 0 || it + 1 == r->iters)) {
+            res->final_val_loss = forward(r->model, &r->w, opt->X_val, opt->y_val, 1);
+            if (opt->on_eval && opt->on_eval(it, res->final_val_loss, opt->user)) {
+                res->stopped_early = 1;
+                break;
+            }
+        }
+    }
+    return DLFS_OK;
+}
+
+dlfs_status dlfs__train(dlfs_model *model, const dlfs_matrix *X, const dlfs_matrix *y,
+                        const dlfs_train_options *opt, dlfs_train_result *result, const char *fn)
 {
     dlfs_train_result res = {.final_loss = NAN, .final_val_loss = NAN};
+    struct run r = {.fn = fn, .model = model, .X = X, .y = y, .opt = opt};
     dlfs_status st;
-    size_t iters;
     if (result)
         *result = res;
-    if ((st = check_inputs(fn, ops, X, y, opt)) || (st = dlfs_train_iterations(opt, X->rows, &iters)))
+    if ((st = check_inputs(fn, model, X, y, opt)) || (st = dlfs_train_iterations(opt, X->rows, &r.iters)))
         return st;
 
     /* Everything the loop touches is allocated here, before the weights change. */
     const size_t n = X->rows;
     const size_t batch = opt->batch_size < n ? opt->batch_size : n;
     const size_t n_val = opt->X_val ? opt->X_val->rows : 0;
+    double *batch_block = NULL;
+    r.batch = batch;
     size_t perm_bytes;
     if (!dlfs__mul(n, sizeof(size_t), &perm_bytes))
         return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows overflow", fn, n);
-    size_t *perm = malloc(perm_bytes);
-    dlfs_matrix Xb = {0}, yb = {0};    /* the batch, each on a line boundary of one block */
-    double *batch_block = NULL;
-    if (!perm) {
+    if (!(r.perm = malloc(perm_bytes)))
         st = dlfs__fail(DLFS_ENOMEM, "%s: could not allocate the permutation of %zu rows", fn, n);
-        goto out;
+    if (!st) st = batch_alloc(fn, model, batch, &batch_block, &r.Xb, &r.yb);
+    if (!st) st = workspace_alloc(&r.w, model, batch, n_val);
+    if (!st) {
+        double *params = (double *)dlfs_model_params(model, &r.n_params);
+        dlfs_rng rng;
+        r.params = params;
+        dlfs_rng_seed(&rng, opt->seed);
+        if (!opt->init_weights || !(st = init_weights(model, &rng, opt->init))) {
+            dlfs_rng_permutation(&rng, r.perm, n);
+            st = loop(&r, &rng, &res);
+        }
+        workspace_free(&r.w);
     }
-    size_t bk, bm, nb;
-    if (!dlfs__mul(batch, ops->k, &bk) || !dlfs__mul(batch, ops->m, &bm) || !dlfs__line_round(bk, &bk) ||
-        !dlfs__line_round(bm, &bm) || !dlfs__add(bk, bm, &nb)) {
-        st = dlfs__fail(DLFS_EOVERFLOW, "%s: a batch of %zu rows overflows", fn, batch);
-        goto out;
-    }
-    if ((st = dlfs__alloc_doubles(nb, &batch_block, fn)))
-        goto out;
-    double *cursor = batch_block;
-    dlfs__carve_lines(&cursor, &Xb, batch, ops->k);
-    dlfs__carve_lines(&cursor, &yb, batch, ops->m);
-    if ((st = ops->alloc(ops, batch, n_val)))
-        goto out;
-
-    dlfs_rng rng;
-    dlfs_rng_seed(&rng, opt->seed);
-    if (opt->init_weights && (st = ops->init(ops->model, &rng, opt->init)))
-        goto out_free;
-    dlfs_rng_permutation(&rng, perm, n);
-
-    const double lr = opt->learning_rate;
-    size_t start = 0;
-    for (size_t it = 0; it < iters; it++) {
-        if (start >= n) {
-            dlfs_rng_shuffle(&rng, perm, n);
-            start = 0;
-        }
-        const size_t bs = n - start < batch ? n - start : batch;
-        dlfs__gather_batch(&Xb, &yb, X, y, perm + start, bs);
-        start += bs;
-
-        const double loss = ops->forward(ops, &Xb, &yb, 0);
-        if (!isfinite(loss)) {
-            st = dlfs__fail(DLFS_EDIVERGED, "%s: the loss is %g at iteration %zu", fn, loss, it);
-            res.failed_iteration = it;
-            break;
-        }
-        ops->backward(ops);
-        if (!dlfs__all_finite(ops->grads, ops->n_params)) {
-            st = dlfs__fail(DLFS_EDIVERGED, "%s: a gradient is not finite at iteration %zu", fn, it);
-            res.failed_iteration = it;
-            break;
-        }
-        dlfs__sgd_update(ops->params, ops->grads, ops->n_params, lr);
-        res.iterations = it + 1;
-        res.final_loss = loss;
-        if (it < opt->loss_history_len)
-            opt->loss_history[it] = loss;
-        if (opt->on_loss && opt->on_loss(it, loss, opt->user)) {
-            res.stopped_early = 1;
-            break;
-        }
-        if (n_val && opt->eval_every && ((it + 1) % opt->eval_every == 0 || it + 1 == iters)) {
-            res.final_val_loss = ops->forward(ops, opt->X_val, opt->y_val, 1);
-            if (opt->on_eval && opt->on_eval(it, res.final_val_loss, opt->user)) {
-                res.stopped_early = 1;
-                break;
-            }
-        }
-    }
-
-out_free:
-    ops->free(ops);
-out:
     free(batch_block);
-    free(perm);
+    free(r.perm);
     if (result)
         *result = res;
     return st;
 }
 
-/* ---- linear regression ---------------------------------------------------- */
-
-struct linreg_state {
-    dlfs_linreg grad;
-    dlfs_linreg_forward_info info, val_info;
-};
-
-static dlfs_status linreg_init(void *model, dlfs_rng *rng, dlfs_init init)
-{
-    return dlfs_linreg_init(model, rng, init);
-}
-
-static void linreg_free(struct model_ops *ops)
-{
-    struct linreg_state *s = ops->state;
-    if (!s)
-        return;
-    dlfs_linreg_free(&s->grad);
-    dlfs_linreg_forward_info_free(&s->info);
-    dlfs_linreg_forward_info_free(&s->val_info);
-    free(s);
-    ops->state = NULL;
-}
-
-static dlfs_status linreg_alloc(struct model_ops *ops, size_t batch, size_t n_val)
-{
-    struct linreg_state *s = calloc(1, sizeof *s);
-    dlfs_status st;
-    if (!s)
-        return dlfs__fail(DLFS_ENOMEM, "dlfs_linreg_train: could not allocate the workspace");
-    ops->state = s;
-    if ((st = dlfs_linreg_alloc(&s->grad, ops->k, ops->m)) ||
-        (st = dlfs_linreg_forward_info_alloc(&s->info, batch, ops->m)) ||
-        (n_val && (st = dlfs_linreg_forward_info_alloc(&s->val_info, n_val, ops->m)))) {
-        linreg_free(ops);
-        return st;
-    }
-    ops->grads = s->grad.params;
-    return DLFS_OK;
-}
-
-static double linreg_forward(struct model_ops *ops, const dlfs_matrix *X, const dlfs_matrix *y, int val)
-{
-    struct linreg_state *s = ops->state;
-    dlfs_linreg_forward_info *info = val ? &s->val_info : &s->info;
-    dlfs__linreg_forward(ops->model, X, y, info);
-    return info->loss;
-}
-
-static void linreg_backward(struct model_ops *ops)
-{
-    struct linreg_state *s = ops->state;
-    dlfs__linreg_gradients(ops->model, &s->info, &s->grad);
-}
-
+/* The step-by-step models train through a handle that borrows them: the
+ * handle's member is a copy of the struct, its parameter block the caller's. */
 dlfs_status dlfs_linreg_train(dlfs_linreg *model, const dlfs_matrix *X, const dlfs_matrix *y,
                               const dlfs_train_options *opt, dlfs_train_result *result)
 {
+    static const char fn[] = "dlfs_linreg_train";
     if (!model || !model->params)
-        return dlfs__fail(DLFS_ENULL, "dlfs_linreg_train: model is %s", model ? "not allocated" : "NULL");
-    struct model_ops ops = {
-        .model = model, .params = model->params, .n_params = model->n_params,
-        .k = model->k, .m = model->m, .backend = model->backend,
-        .init = linreg_init, .alloc = linreg_alloc, .free = linreg_free,
-        .forward = linreg_forward, .backward = linreg_backward,
-    };
-    return train("dlfs_linreg_train", &ops, X, y, opt, result);
-}
-
-/* ---- the network ---------------------------------------------------------- */
-
-struct nn_state {
-    dlfs_nn grad;
-    dlfs_nn_forward_info info, val_info;
-};
-
-static dlfs_status nn_init(void *model, dlfs_rng *rng, dlfs_init init)
-{
-    return dlfs_nn_init(model, rng, init);
-}
-
-static void nn_free(struct model_ops *ops)
-{
-    struct nn_state *s = ops->state;
-    if (!s)
-        return;
-    dlfs_nn_free(&s->grad);
-    dlfs_nn_forward_info_free(&s->info);
-    dlfs_nn_forward_info_free(&s->val_info);
-    free(s);
-    ops->state = NULL;
-}
-
-static dlfs_status nn_alloc(struct model_ops *ops, size_t batch, size_t n_val)
-{
-    const dlfs_nn *model = ops->model;
-    struct nn_state *s = calloc(1, sizeof *s);
-    dlfs_status st;
-    if (!s)
-        return dlfs__fail(DLFS_ENOMEM, "dlfs_nn_train: could not allocate the workspace");
-    ops->state = s;
-    if ((st = dlfs_nn_alloc(&s->grad, model->k, model->h, model->m)) ||
-        (st = dlfs_nn_forward_info_alloc(&s->info, batch, model->h, model->m)) ||
-        (n_val && (st = dlfs_nn_forward_info_alloc(&s->val_info, n_val, model->h, model->m)))) {
-        nn_free(ops);
-        return st;
-    }
-    ops->grads = s->grad.params;
-    return DLFS_OK;
-}
-
-static double nn_forward(struct model_ops *ops, const dlfs_matrix *X, const dlfs_matrix *y, int val)
-{
-    struct nn_state *s = ops->state;
-    dlfs_nn_forward_info *info = val ? &s->val_info : &s->info;
-    dlfs__nn_forward(ops->model, X, y, info);
-    return info->loss;
-}
-
-static void nn_backward(struct model_ops *ops)
-{
-    struct nn_state *s = ops->state;
-    dlfs__nn_gradients(ops->model, &s->info, &s->grad);
+        return dlfs__fail(DLFS_ENULL, "%s: model is %s", fn, model ? "not allocated" : "NULL");
+    dlfs_model borrowed = {.kind = DLFS_MODEL_LINREG, .k = model->k, .m = model->m,
+                           .linreg = *model};
+    return dlfs__train(&borrowed, X, y, opt, result, fn);
 }
 
 dlfs_status dlfs_nn_train(dlfs_nn *model, const dlfs_matrix *X, const dlfs_matrix *y,
                           const dlfs_train_options *opt, dlfs_train_result *result)
 {
+    static const char fn[] = "dlfs_nn_train";
     if (!model || !model->params)
-        return dlfs__fail(DLFS_ENULL, "dlfs_nn_train: model is %s", model ? "not allocated" : "NULL");
-    struct model_ops ops = {
-        .model = model, .params = model->params, .n_params = model->n_params,
-        .k = model->k, .m = model->m, .backend = model->backend,
-        .init = nn_init, .alloc = nn_alloc, .free = nn_free,
-        .forward = nn_forward, .backward = nn_backward,
-    };
-    return train("dlfs_nn_train", &ops, X, y, opt, result);
+        return dlfs__fail(DLFS_ENULL, "%s: model is %s", fn, model ? "not allocated" : "NULL");
+    dlfs_model borrowed = {.kind = DLFS_MODEL_NN, .k = model->k, .h = model->h, .m = model->m,
+                           .nn = *model};
+    return dlfs__train(&borrowed, X, y, opt, result, fn);
 }

@@ -14,6 +14,7 @@
 
 #include <dlfs/dlfs.h>
 #include "internal.h"
+#include "kernels.h"
 #include "testutil.h"
 
 /* ---- bias-add --------------------------------------------------------------- */
@@ -501,11 +502,11 @@ static void test_bias_sigmoid_matches_two_passes(void **state)
                     dlfs_matrix N1r = dlfs_matrix_view(n1_ref, r, c, ld), O1r = dlfs_matrix_view(o1_ref, r, c, ld);
                     dlfs__bias_add(&N1r, &M1, bias);
                     dlfs__sigmoid(&O1r, &N1r);
-                    double buf[DLFS__BIAS_PATTERN_LEN];
-                    const double *pattern = dlfs__bias_pattern(buf, bias, c);
+                    dlfs__hidden_bias hb;
+                    dlfs__hidden_bias_ready(&hb, bias, c);
                     if (in_place) {
                         /* n1 is m1 and o1 is m1: the layer overwritten as it goes */
-                        dlfs__bias_sigmoid(&M1, &M1, &M1, bias, pattern);
+                        dlfs__bias_sigmoid(&M1, &M1, &M1, &hb);
                         for (size_t i = 0; i < r; i++) {
                             assert_memory_equal(m1 + i * ld, o1_ref + i * ld, c * sizeof(double));
                             for (size_t j = c; j < ld; j++)
@@ -514,13 +515,16 @@ static void test_bias_sigmoid_matches_two_passes(void **state)
                         for (size_t k = r * ld; k < len; k++)
                             assert_true(m1[k] == 77.0);
                     } else {
-                        /* the two passes (no pattern), then the walk where it applies */
-                        const double *patterns[2] = {NULL, pattern};
+                        /* the two passes (hb without the one-pass copy), then
+                         * the walk where it applies */
+                        dlfs__hidden_bias two_pass = hb;
+                        two_pass.one_pass = 0;
+                        const dlfs__hidden_bias *hbs[2] = {&two_pass, &hb};
                         for (int pi = 0; pi < 2; pi++) {
                             tu_fill_value(n1, len, -1.0);
                             tu_fill_value(o1, len, -2.0);
                             dlfs_matrix N1 = dlfs_matrix_view(n1, r, c, ld), O1 = dlfs_matrix_view(o1, r, c, ld);
-                            dlfs__bias_sigmoid(&N1, &O1, &M1, bias, patterns[pi]);
+                            dlfs__bias_sigmoid(&N1, &O1, &M1, hbs[pi]);
                             assert_memory_equal(n1, n1_ref, len * sizeof(double));
                             assert_memory_equal(o1, o1_ref, len * sizeof(double));
                         }
@@ -529,30 +533,42 @@ static void test_bias_sigmoid_matches_two_passes(void **state)
                 }
 }
 
-/* A bias pattern is the row's biases over and over for c + 8 values, and
- * nothing past them; there is none beyond DLFS__BIAS_PATTERN_MAX columns, and
- * none on a CPU whose one-pass walk takes none. */
-static void test_bias_pattern(void **state)
+/* A hidden bias made ready keeps the bias; its one-pass copy is the row's
+ * biases over and over for c + 8 values, and nothing past them (inside the
+ * copy or after the struct); there is none beyond DLFS__HIDDEN_BIAS_MAX
+ * columns, and none on a CPU whose one-pass walk takes none. */
+static void test_hidden_bias_ready(void **state)
 {
     (void)state;
-    double bias[DLFS__BIAS_PATTERN_MAX + 2], buf[DLFS__BIAS_PATTERN_LEN + 16];
+    double bias[DLFS__HIDDEN_BIAS_MAX + 2];
+    struct { dlfs__hidden_bias hb; double after[16]; } buf;
+    double *const pattern = buf.hb.pattern;
+    const size_t len = TU_LEN(buf.hb.pattern);
+    assert_true(len == DLFS__HIDDEN_BIAS_MAX + 8);
     for (size_t j = 0; j < TU_LEN(bias); j++)
         bias[j] = 0.5 + (double)j;
-    const int built = dlfs__bias_pattern(buf, bias, 13) != NULL;
-    for (size_t c = 1; c <= DLFS__BIAS_PATTERN_MAX + 2; c++) {
-        tu_fill_value(buf, TU_LEN(buf), -7.0);
-        const double *p = dlfs__bias_pattern(buf, bias, c);
-        if (!built || c > DLFS__BIAS_PATTERN_MAX) {
-            assert_null(p);
-            for (size_t i = 0; i < TU_LEN(buf); i++)
-                assert_true(buf[i] == -7.0);
+    dlfs__hidden_bias_ready(&buf.hb, bias, 13);
+    const int built = buf.hb.one_pass;
+    for (size_t c = 1; c <= DLFS__HIDDEN_BIAS_MAX + 2; c++) {
+        tu_fill_value(pattern, len, -7.0);
+        tu_fill_value(buf.after, TU_LEN(buf.after), -7.0);
+        buf.hb.bias = NULL;
+        buf.hb.one_pass = -1;
+        dlfs__hidden_bias_ready(&buf.hb, bias, c);
+        assert_ptr_equal(buf.hb.bias, bias);
+        for (size_t i = 0; i < TU_LEN(buf.after); i++)
+            assert_true(buf.after[i] == -7.0);
+        if (!built || c > DLFS__HIDDEN_BIAS_MAX) {
+            assert_int_equal(buf.hb.one_pass, 0);
+            for (size_t i = 0; i < len; i++)
+                assert_true(pattern[i] == -7.0);
             continue;
         }
-        assert_ptr_equal(p, buf);
+        assert_int_equal(buf.hb.one_pass, 1);
         for (size_t i = 0; i < c + 8; i++)
-            assert_true(buf[i] == bias[i % c]);
-        for (size_t i = c + 8; i < TU_LEN(buf); i++)
-            assert_true(buf[i] == -7.0);
+            assert_true(pattern[i] == bias[i % c]);
+        for (size_t i = c + 8; i < len; i++)
+            assert_true(pattern[i] == -7.0);
     }
 }
 
@@ -625,8 +641,9 @@ static void test_bias_sigmoid_extremes(void **state)
         m1[i] = xs[i % TU_LEN(xs)];
     dlfs_matrix M1 = dlfs_matrix_view(m1, 3, 13, 13), N1 = dlfs_matrix_view(n1, 3, 13, 13);
     dlfs_matrix O1 = dlfs_matrix_view(o1, 3, 13, 13);
-    double buf[DLFS__BIAS_PATTERN_LEN];
-    dlfs__bias_sigmoid(&N1, &O1, &M1, bias, dlfs__bias_pattern(buf, bias, 13));
+    dlfs__hidden_bias hb;
+    dlfs__hidden_bias_ready(&hb, bias, 13);
+    dlfs__bias_sigmoid(&N1, &O1, &M1, &hb);
     for (size_t i = 0; i < TU_LEN(m1); i++) {
         if (isnan(m1[i])) {
             assert_true(isnan(n1[i]) && isnan(o1[i]));
@@ -776,7 +793,7 @@ int main(void)
         cmocka_unit_test(test_row_sum_widths),
         cmocka_unit_test(test_bias_sigmoid_matches_two_passes),
         cmocka_unit_test(test_bias_sigmoid_extremes),
-        cmocka_unit_test(test_bias_pattern),
+        cmocka_unit_test(test_hidden_bias_ready),
         cmocka_unit_test(test_bias_mse_grad_matches_two_passes),
         cmocka_unit_test(test_sigmoid_backward_shapes),
         cmocka_unit_test(test_mse_grad_flat),

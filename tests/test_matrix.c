@@ -104,6 +104,28 @@ static void test_view(void **state)
     assert_int_equal(dlfs_matrix_check(&v, "v"), DLFS_OK);
 }
 
+/* Data held as const: a view without casts, usable wherever a matrix is read. */
+static void test_const_view(void **state)
+{
+    (void)state;
+    static const double a[6] = {1, 2, 3, 4, 5, 6};
+    static const double b[2] = {1, -1};
+    dlfs_matrix_const_view A = dlfs_matrix_view_const(a, 3, 2, 2);
+    dlfs_matrix_const_view B = dlfs_matrix_view_const(b, 2, 1, 1);
+    const dlfs_matrix *pa = &A.matrix;
+    assert_ptr_equal(pa->data, a);
+    assert_int_equal(pa->rows, 3);
+    assert_int_equal(pa->cols, 2);
+    assert_int_equal(pa->ld, 2);
+    assert_int_equal(dlfs_matrix_check(&A.matrix, "A"), DLFS_OK);
+    double c[3];
+    dlfs_matrix C = dlfs_matrix_view(c, 3, 1, 1);
+    assert_int_equal(dlfs_gemm(DLFS_BACKEND_NAIVE, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, &A.matrix,
+                               &B.matrix, 0.0, &C), DLFS_OK);
+    assert_true(c[0] == -1.0 && c[1] == -1.0 && c[2] == -1.0);
+    assert_true(a[0] == 1.0 && b[1] == -1.0);
+}
+
 static void test_block(void **state)
 {
     (void)state;
@@ -504,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_alloc_free),
         cmocka_unit_test(test_alloc_bad_sizes),
         cmocka_unit_test(test_view),
+        cmocka_unit_test(test_const_view),
         cmocka_unit_test(test_block),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_check_finite),

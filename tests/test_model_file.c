@@ -387,7 +387,7 @@ static void test_predict_standardises(void **state)
     assert_int_equal(dlfs_model_predict(&model, &X4, &P1), DLFS_ESHAPE);
     x[7] = NAN;
     assert_int_equal(dlfs_model_predict(&model, &X, &P1), DLFS_ENONFINITE);
-    assert_non_null(strstr(dlfs_error_detail(), "X_raw"));
+    assert_non_null(strstr(dlfs_error_detail(), "dlfs_model_predict: X"));
     dlfs_model empty = {0};
     assert_int_equal(dlfs_model_predict(&empty, &X, &P1), DLFS_EINVAL);
     dlfs_model_free(&model);

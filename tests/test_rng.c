@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,6 +333,43 @@ static void test_fill_init(void **state)
     free(w);
 }
 
+/* dlfs_init_parse takes exactly the names dlfs_init_name gives, and names a
+ * bad value in the error detail, leaving *init as it was. */
+static void test_init_parse(void **state)
+{
+    (void)state;
+    dlfs_init init = (dlfs_init)-1;
+    assert_int_equal(dlfs_init_parse("scaled", &init), DLFS_OK);
+    assert_int_equal(init, DLFS_INIT_SCALED);
+    assert_int_equal(dlfs_init_parse("normal", &init), DLFS_OK);
+    assert_int_equal(init, DLFS_INIT_NORMAL);
+    const dlfs_init all[] = {DLFS_INIT_NORMAL, DLFS_INIT_SCALED};
+    for (size_t i = 0; i < TU_LEN(all); i++) {
+        dlfs_init back = (dlfs_init)-1;
+        assert_int_equal(dlfs_init_parse(dlfs_init_name(all[i]), &back), DLFS_OK);
+        assert_int_equal(back, all[i]);
+    }
+
+    const char *const bad[] = {"uniform", "Normal", "scaled ", " normal", "", "norm"};
+    for (size_t i = 0; i < TU_LEN(bad); i++) {
+        init = DLFS_INIT_SCALED;
+        assert_int_equal(dlfs_init_parse(bad[i], &init), DLFS_EINVAL);
+        assert_int_equal(init, DLFS_INIT_SCALED);
+        char quoted[32];
+        snprintf(quoted, sizeof quoted, "'%s'", bad[i]);
+        assert_non_null(strstr(dlfs_error_detail(), quoted));
+        assert_non_null(strstr(dlfs_error_detail(), "dlfs_init_parse"));
+    }
+
+    init = DLFS_INIT_NORMAL;
+    assert_int_equal(dlfs_init_parse(NULL, &init), DLFS_ENULL);
+    assert_int_equal(init, DLFS_INIT_NORMAL);
+    assert_non_null(strstr(dlfs_error_detail(), "name"));
+    assert_int_equal(dlfs_init_parse("normal", NULL), DLFS_ENULL);
+    assert_non_null(strstr(dlfs_error_detail(), "init"));
+    assert_int_equal(dlfs_init_parse(NULL, NULL), DLFS_ENULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_normal),
         cmocka_unit_test(test_permutation),
         cmocka_unit_test(test_fill_init),
+        cmocka_unit_test(test_init_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,8 @@
 
 #include <dlfs/status.h>
 #include <dlfs/matrix.h>
+#include <dlfs/gemm.h>
+#include <dlfs/kernels.h>
 #include <dlfs/rng.h>
 #include <dlfs/linreg.h>
 #include <dlfs/nn.h>
@@ -19,6 +21,8 @@
 #include <dlfs/data.h>
 #include <dlfs/ols.h>
 #include <dlfs/blas_info.h>
+#include <dlfs/model.h>
 #include <dlfs/model_file.h>
+#include <dlfs/atomic_file.h>
 
 #endif

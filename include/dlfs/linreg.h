@@ -1,11 +1,12 @@
-/* dlfs/linreg.h - linear regression, step by step (SPEC: "Linear regression").
+/* dlfs/linreg.h - linear regression, step by step: P = X . W + B, trained on
+ * the mean squared error by gradient descent.
  *
  * Forward, keeping every intermediate in a dlfs_linreg_forward_info:
- *     N = X . W         X: B x k, W: k x m          (the matrix product)
+ *     N = X . W         X: bs x k, W: k x m         (the matrix product)
  *     P = N + B         B: 1 x m, added to each row  (bias-add)
- *     L = mean((y - P)^2) over all B*m elements     (the loss)
+ *     L = mean((y - P)^2) over all bs*m elements    (the loss)
  * Backward, the exact gradient of that L (local derivatives multiplied):
- *     dL/dP = -2 (y - P) / (B*m)      computed with L, in the same pass
+ *     dL/dP = -2 (y - P) / (bs*m)     computed with L, in the same pass
  *     dL/dN = dL/dP                    since dP/dN = 1
  *     dL/dW = X^T . dL/dN              (k x m)
  *     dL/dB = sum over rows of dL/dP   (1 x m)
@@ -18,6 +19,7 @@
 #define DLFS_LINREG_H
 
 #include <stddef.h>
+#include <dlfs/gemm.h>
 #include <dlfs/matrix.h>
 #include <dlfs/rng.h>
 #include <dlfs/status.h>
@@ -38,16 +40,17 @@ typedef struct dlfs_linreg {
     dlfs_backend backend;  /* how products are computed; DLFS_BACKEND_BLAS after alloc */
 } dlfs_linreg;
 
-/* Everything the forward pass computed, which the backward pass reads.
+/* Everything the forward pass computed, which the backward pass reads; bs is
+ * the batch length (its rows).
  * N, P and dL_dP are owned storage for up to `capacity` rows; X and y are
  * views of the caller's batch, which must outlive the gradient call. */
 typedef struct dlfs_linreg_forward_info {
     size_t capacity;       /* most rows a batch may have */
-    dlfs_matrix X;         /* B x k (view) */
-    dlfs_matrix y;         /* B x m (view) */
-    dlfs_matrix N;         /* B x m = X . W */
-    dlfs_matrix P;         /* B x m = N + B */
-    dlfs_matrix dL_dP;     /* B x m, the loss's local derivative */
+    dlfs_matrix X;         /* bs x k (view) */
+    dlfs_matrix y;         /* bs x m (view) */
+    dlfs_matrix N;         /* bs x m = X . W */
+    dlfs_matrix P;         /* bs x m = N + B */
+    dlfs_matrix dL_dP;     /* bs x m, the loss's local derivative */
     double loss;           /* mean((y - P)^2) */
     double *block;         /* owned storage behind N, P, dL_dP */
 } dlfs_linreg_forward_info;
@@ -72,7 +75,7 @@ dlfs_status dlfs_linreg_forward_info_alloc(dlfs_linreg_forward_info *info,
                                            size_t max_rows, size_t m);
 void dlfs_linreg_forward_info_free(dlfs_linreg_forward_info *info);
 
-/* The forward pass and the loss. X: B x k, y: B x m, 1 <= B <= info->capacity.
+/* The forward pass and the loss. X: bs x k, y: bs x m, 1 <= bs <= info->capacity.
  * Fills info (N, P, loss, dL_dP) and *loss (loss may be NULL).
  * DLFS_ENULL, DLFS_EEMPTY, DLFS_ESHAPE, DLFS_ENONFINITE (X or y holds NaN/Inf). */
 dlfs_status dlfs_linreg_forward(const dlfs_linreg *model, const dlfs_matrix *X,

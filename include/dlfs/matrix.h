@@ -1,4 +1,4 @@
-/* dlfs/matrix.h - row-major matrices, the matrix product and the elementwise loops.
+/* dlfs/matrix.h - row-major matrices: allocation, views, blocks, checks, copies.
  *
  * A dlfs_matrix describes memory; it does not have to own it. Element (i, j) is
  * data[i * ld + j], with ld >= cols, so a caller can hand over its own array, or a
@@ -7,6 +7,8 @@
  * Ownership: dlfs_matrix_alloc() gives an owned matrix (ld == cols), released by
  * dlfs_matrix_free(). dlfs_matrix_view() wraps caller memory; never free a view.
  * Functions taking `const dlfs_matrix *` never write through its data pointer.
+ *
+ * The matrix product is in dlfs/gemm.h, the elementwise loops in dlfs/kernels.h.
  */
 #ifndef DLFS_MATRIX_H
 #define DLFS_MATRIX_H
@@ -25,22 +27,6 @@ typedef struct dlfs_matrix {
     double *data;
 } dlfs_matrix;
 
-/* Which implementation computes matrix products. Chosen at run time. */
-typedef enum dlfs_backend {
-    DLFS_BACKEND_BLAS = 0,   /* cblas_dgemm from the linked BLAS (OpenBLAS) */
-    DLFS_BACKEND_NAIVE = 1   /* plain triple loop: the reference */
-} dlfs_backend;
-
-typedef enum dlfs_transpose {
-    DLFS_NO_TRANS = 0,
-    DLFS_TRANS = 1
-} dlfs_transpose;
-
-/* "blas" or "naive"; NULL for an unknown value. */
-const char *dlfs_backend_name(dlfs_backend backend);
-/* Parses "blas" or "naive". DLFS_EINVAL for anything else. */
-dlfs_status dlfs_backend_parse(const char *name, dlfs_backend *backend);
-
 /* Allocates a zero-filled rows x cols matrix with ld == cols.
  * rows or cols == 0: DLFS_EEMPTY; rows*cols overflows: DLFS_EOVERFLOW;
  * DLFS_ENOMEM. On failure *m is set to an empty matrix (data NULL). */
@@ -51,6 +37,22 @@ void dlfs_matrix_free(dlfs_matrix *m);
 
 /* A view of caller memory. No checks: validate with dlfs_matrix_check(). */
 dlfs_matrix dlfs_matrix_view(double *data, size_t rows, size_t cols, size_t ld);
+
+/* A read-only view, for data the caller holds as `const double *` (as GSL's
+ * const views): no cast in the caller's code, and the view itself is const,
+ * so only a `const dlfs_matrix *` can be taken from it, which every function
+ * that reads a matrix accepts and none writes through:
+ *
+ *     dlfs_matrix_const_view X = dlfs_matrix_view_const(x, n, k, k);
+ *     dlfs_model_predict(&model, &X.matrix, &P);
+ *
+ * No checks, as dlfs_matrix_view(). */
+typedef struct dlfs_matrix_const_view_s {
+    dlfs_matrix matrix;
+} dlfs_matrix_const_view_s;
+typedef const dlfs_matrix_const_view_s dlfs_matrix_const_view;
+dlfs_matrix_const_view_s dlfs_matrix_view_const(const double *data, size_t rows, size_t cols,
+                                                size_t ld);
 
 /* A view of rows [row, row+nrows) and columns [col, col+ncols) of m.
  * DLFS_ENULL, DLFS_ESHAPE when the block does not fit inside m. */
@@ -68,48 +70,6 @@ dlfs_status dlfs_matrix_check_finite(const dlfs_matrix *m, const char *name);
 
 /* Copies src into dst (same rows and cols; each keeps its own ld). */
 dlfs_status dlfs_matrix_copy(dlfs_matrix *dst, const dlfs_matrix *src);
-
-/* ---- The matrix product -------------------------------------------------
- *
- * C = alpha * op(A) * op(B) + beta * C, with op(X) = X or X^T.
- * op(A) is r x n, op(B) is n x c, C is r x c. When beta == 0, C need not be
- * initialised (NaN in C does not propagate), as in BLAS.
- * Both backends take the same arguments and agree to rounding.
- * Errors: DLFS_ENULL, DLFS_EEMPTY, DLFS_ESHAPE, DLFS_EOVERFLOW (a dimension
- * larger than the BLAS integer), DLFS_EINVAL (unknown backend or transpose).
- */
-dlfs_status dlfs_gemm(dlfs_backend backend,
-                      dlfs_transpose trans_a, dlfs_transpose trans_b,
-                      double alpha, const dlfs_matrix *A, const dlfs_matrix *B,
-                      double beta, dlfs_matrix *C);
-
-/* ---- Elementwise loops (the chapter's non-matrix steps) -----------------
- * All shapes are checked; out may alias the input where noted.
- */
-
-/* out = in + bias, bias (1 x c) added to every row of in (r x c). out may be in. */
-dlfs_status dlfs_bias_add(dlfs_matrix *out, const dlfs_matrix *in, const dlfs_matrix *bias);
-
-/* out = sigmoid(in) = 1 / (1 + exp(-in)), finite for every finite input
- * (sigmoid(-1000) == 0, sigmoid(1000) == 1, no overflow). out may be in.
- * Vectorised; within 4 ULP of the libm-based formula (see tests). */
-dlfs_status dlfs_sigmoid(dlfs_matrix *out, const dlfs_matrix *in);
-
-/* dout_din = dout * s * (1 - s), with s the saved sigmoid output.
- * The chain rule through the sigmoid. dout_din may be dout. */
-dlfs_status dlfs_sigmoid_backward(dlfs_matrix *dout_din, const dlfs_matrix *dout,
-                                  const dlfs_matrix *s);
-
-/* Mean squared error mean((y - p)^2) over all r*c elements. */
-dlfs_status dlfs_mse(const dlfs_matrix *p, const dlfs_matrix *y, double *loss);
-
-/* Loss and its gradient in one pass: *loss = mean((y - p)^2) and
- * dl_dp = -2 (y - p) / (r*c). dl_dp may not alias p or y. */
-dlfs_status dlfs_mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p,
-                          const dlfs_matrix *y, double *loss);
-
-/* sums (1 x c) = sum over the rows of in (r x c): the bias gradient. */
-dlfs_status dlfs_row_sum(dlfs_matrix *sums, const dlfs_matrix *in);
 
 #ifdef __cplusplus
 }

@@ -1,10 +1,9 @@
 /* dlfs/model_file.h - trained models saved to a file and loaded back.
  *
- * A dlfs_model holds everything needed to predict from raw rows: one trained
- * model (a dlfs_linreg or a dlfs_nn), the standardisation fitted on its
- * training rows (optional), the k feature names and the target name
- * (optional). dlfs_model_predict() standardises with the saved parameters, so
- * a caller hands over rows in the units of the original data.
+ * A file holds a model handle (dlfs/model.h) whole: its parameters, the
+ * standardisation fitted on its training rows (optional), the k feature names
+ * and the target name (optional), so that a loaded model predicts from raw
+ * rows as the saved one did.
  *
  * The file format, version 1. Every integer is little-endian and fixed-width;
  * every real is an IEEE-754 binary64 written little-endian, bit for bit, so a
@@ -13,7 +12,8 @@
  *     offset  size  field
  *          0     8  magic "DLFSMODL"
  *          8     4  u32 version = 1
- *         12     4  u32 kind: 1 = linear regression, 2 = network
+ *         12     4  u32 kind: 1 = linear regression (a closed-form fit
+ *                             too), 2 = network
  *         16     8  u64 file length: bytes in the whole file, checksum included
  *         24     8  u64 k (inputs)
  *         32     8  u64 h (hidden units; 0 for linear regression)
@@ -64,16 +64,14 @@
  * bytes it was given.
  *
  * Not stored: the matrix-product backend (a loaded model uses
- * DLFS_BACKEND_BLAS) and anything about training.
+ * DLFS_BACKEND_BLAS), whether a regression was fitted in closed form (it
+ * loads as DLFS_MODEL_LINREG) and anything about training.
  */
 #ifndef DLFS_MODEL_FILE_H
 #define DLFS_MODEL_FILE_H
 
 #include <stddef.h>
-#include <dlfs/data.h>
-#include <dlfs/linreg.h>
-#include <dlfs/matrix.h>
-#include <dlfs/nn.h>
+#include <dlfs/model.h>
 #include <dlfs/status.h>
 
 #ifdef __cplusplus
@@ -81,65 +79,13 @@ extern "C" {
 #endif
 
 #define DLFS_MODEL_FORMAT_VERSION 1u
-/* Longest feature or target name a file may hold, in bytes. */
-#define DLFS_MODEL_NAME_MAX 4096u
 /* Largest file dlfs_model_load() reads: 1 GiB. */
 #define DLFS_MODEL_FILE_MAX ((size_t)1 << 30)
 
-typedef enum dlfs_model_kind {
-    DLFS_MODEL_ANY = 0,      /* for `expected` in the loaders: accept either */
-    DLFS_MODEL_LINREG = 1,   /* a dlfs_linreg: the regression, or OLS coefficients */
-    DLFS_MODEL_NN = 2        /* a dlfs_nn */
-} dlfs_model_kind;
-
-/* One trained model and what it needs to predict from raw rows. Owns all of
- * its memory. Exactly one of linreg and nn is allocated (the one named by
- * kind); the other is empty. An empty dlfs_model is all zeros. */
-typedef struct dlfs_model {
-    dlfs_model_kind kind;
-    size_t k;                    /* inputs */
-    size_t h;                    /* hidden units; 0 for DLFS_MODEL_LINREG */
-    size_t m;                    /* outputs */
-    dlfs_linreg linreg;          /* when kind == DLFS_MODEL_LINREG */
-    dlfs_nn nn;                  /* when kind == DLFS_MODEL_NN */
-    int has_scaler;              /* nonzero: scaler holds k means and sds */
-    dlfs_standardizer scaler;    /* fitted on the training rows; empty if not */
-    char **feature_names;        /* k NUL-terminated names, or NULL */
-    char *target_name;           /* or NULL */
-} dlfs_model;
-
-/* Builds *out from a trained regression, copying everything: the caller keeps
- * (and still frees) lr, scaler and the names.
- *     scaler         NULL, or an empty (never fitted: k 0, mean and sd NULL)
- *                    standardizer, for none; else fitted on k columns
- *     feature_names  NULL, or k names (none NULL)
- *     target_name    NULL for none
- * Errors: DLFS_ENULL (out, lr, lr's parameters, a name in feature_names);
- * DLFS_ESHAPE (scaler->k differs from lr->k); DLFS_EINVAL (a name longer than
- * DLFS_MODEL_NAME_MAX, an sd not positive); DLFS_ENONFINITE (a parameter, mean
- * or sd is NaN or infinite: such a model could not be loaded back);
- * DLFS_ENOMEM. On failure *out is empty and needs no free. */
-dlfs_status dlfs_model_from_linreg(dlfs_model *out, const dlfs_linreg *lr,
-                                   const dlfs_standardizer *scaler,
-                                   const char *const *feature_names,
-                                   const char *target_name);
-
-/* The same for a network. */
-dlfs_status dlfs_model_from_nn(dlfs_model *out, const dlfs_nn *nn,
-                               const dlfs_standardizer *scaler,
-                               const char *const *feature_names,
-                               const char *target_name);
-
-/* Frees everything *model owns and resets it to empty. NULL is fine. */
-void dlfs_model_free(dlfs_model *model);
-
-/* Writes model to `path`, atomically: the bytes go to a new temporary file
- * "<path>.XXXXXX" in the same directory, which is flushed to disk (fsync) and
- * then renamed over path. A crash or a failed write never leaves a partial
- * file at path: either the old file (if any) is still there, unchanged, or
- * the new one is complete. The temporary file is removed on failure (only a
- * crash of the process itself can leave one behind, never at path). A new
- * file gets mode 0644; a file that is replaced keeps its mode.
+/* Writes model to `path` atomically (dlfs/atomic_file.h): a crash or a failed
+ * write never leaves a partial file at path; either the old file (if any) is
+ * still there, unchanged, or the new one is complete. A new file gets mode
+ * 0666 less the umask; a file that is replaced keeps its mode.
  * Errors: DLFS_ENULL; DLFS_EINVAL, DLFS_ESHAPE, DLFS_ENONFINITE (model is not
  * a consistent, finite model, see dlfs_model_from_linreg); DLFS_EOVERFLOW;
  * DLFS_ENOMEM; DLFS_EIO with the operating system's reason (strerror) in the
@@ -161,24 +107,10 @@ dlfs_status dlfs_model_load(dlfs_model *out, const char *path, dlfs_model_kind e
 
 /* Parses a model from len bytes at buf (see the checks at the top of this
  * header for each status code). DLFS_ENULL for a NULL out or buf;
- * DLFS_EINVAL for an `expected` that is not a dlfs_model_kind; DLFS_ENOMEM.
- * On failure *out is empty and needs no free. */
+ * DLFS_EINVAL for an `expected` that is not DLFS_MODEL_ANY, DLFS_MODEL_LINREG
+ * or DLFS_MODEL_NN; DLFS_ENOMEM. On failure *out is empty and needs no free. */
 dlfs_status dlfs_model_load_buffer(dlfs_model *out, const void *buf, size_t len,
                                    dlfs_model_kind expected);
-
-/* P = the model's predictions for X_raw, rows in the original units.
- * X_raw: n x k (any ld; not modified), P: n x m (the caller's). With a saved
- * standardisation, a standardised copy of X_raw is made first (n x k doubles
- * allocated and freed inside the call), then dlfs_linreg_predict() or
- * dlfs_nn_predict() runs on it.
- * Errors: DLFS_ENULL, DLFS_EINVAL (empty model), DLFS_EEMPTY, DLFS_ESHAPE
- * (X_raw not k columns, P not n x m), DLFS_ENONFINITE (X_raw holds NaN or
- * Inf), DLFS_EOVERFLOW, DLFS_ENOMEM. */
-dlfs_status dlfs_model_predict(const dlfs_model *model, const dlfs_matrix *X_raw,
-                               dlfs_matrix *P);
-
-/* "linreg" or "nn"; NULL for anything else. */
-const char *dlfs_model_kind_name(dlfs_model_kind kind);
 
 #ifdef __cplusplus
 }

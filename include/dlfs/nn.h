@@ -1,14 +1,15 @@
-/* dlfs/nn.h - a one-hidden-layer network, step by step (SPEC: "network").
+/* dlfs/nn.h - a one-hidden-layer network, step by step: a sigmoid hidden layer
+ * and a linear output, trained on the mean squared error by gradient descent.
  *
  * Forward, keeping every intermediate in a dlfs_nn_forward_info:
- *     M1 = X . W1        X: B x k, W1: k x h
+ *     M1 = X . W1        X: bs x k, W1: k x h
  *     N1 = M1 + B1       B1: 1 x h
  *     O1 = sigmoid(N1)
  *     M2 = O1 . W2       W2: h x m
  *     P  = M2 + B2       B2: 1 x m
  *     L  = mean((y - P)^2)
  * Backward, the exact gradient of that L:
- *     dL/dP  = -2 (y - P) / (B*m)     computed with L, in the same pass
+ *     dL/dP  = -2 (y - P) / (bs*m)    computed with L, in the same pass
  *     dL/dW2 = O1^T . dL/dP
  *     dL/dB2 = sum over rows of dL/dP
  *     dL/dO1 = dL/dP . W2^T
@@ -24,6 +25,7 @@
 #define DLFS_NN_H
 
 #include <stddef.h>
+#include <dlfs/gemm.h>
 #include <dlfs/matrix.h>
 #include <dlfs/rng.h>
 #include <dlfs/status.h>
@@ -47,20 +49,21 @@ typedef struct dlfs_nn {
     dlfs_backend backend;  /* DLFS_BACKEND_BLAS after alloc */
 } dlfs_nn;
 
-/* Everything the forward pass computed, plus the backward pass's scratch.
+/* Everything the forward pass computed, plus the backward pass's scratch; bs
+ * is the batch length (its rows).
  * Owned storage for up to `capacity` rows; X and y are views of the caller's
  * batch, which must outlive the gradient call. */
 typedef struct dlfs_nn_forward_info {
     size_t capacity;
-    dlfs_matrix X;         /* B x k (view) */
-    dlfs_matrix y;         /* B x m (view) */
-    dlfs_matrix M1;        /* B x h = X . W1 */
-    dlfs_matrix N1;        /* B x h = M1 + B1 */
-    dlfs_matrix O1;        /* B x h = sigmoid(N1) */
-    dlfs_matrix M2;        /* B x m = O1 . W2 */
-    dlfs_matrix P;         /* B x m = M2 + B2 */
-    dlfs_matrix dL_dP;     /* B x m */
-    dlfs_matrix dL_dN1;    /* B x h: backward scratch (dL/dO1, then dL/dN1 in place) */
+    dlfs_matrix X;         /* bs x k (view) */
+    dlfs_matrix y;         /* bs x m (view) */
+    dlfs_matrix M1;        /* bs x h = X . W1 */
+    dlfs_matrix N1;        /* bs x h = M1 + B1 */
+    dlfs_matrix O1;        /* bs x h = sigmoid(N1) */
+    dlfs_matrix M2;        /* bs x m = O1 . W2 */
+    dlfs_matrix P;         /* bs x m = M2 + B2 */
+    dlfs_matrix dL_dP;     /* bs x m */
+    dlfs_matrix dL_dN1;    /* bs x h: backward scratch (dL/dO1, then dL/dN1 in place) */
     double loss;
     double *block;         /* owned storage */
 } dlfs_nn_forward_info;
@@ -82,7 +85,7 @@ dlfs_status dlfs_nn_forward_info_alloc(dlfs_nn_forward_info *info, size_t max_ro
 void dlfs_nn_forward_info_free(dlfs_nn_forward_info *info);
 
 /* The forward pass and the loss; see the top of this header.
- * X: B x k, y: B x m, 1 <= B <= info->capacity, info allocated for this h and m.
+ * X: bs x k, y: bs x m, 1 <= bs <= info->capacity, info allocated for this h and m.
  * DLFS_ENULL, DLFS_EEMPTY, DLFS_ESHAPE, DLFS_ENONFINITE. */
 dlfs_status dlfs_nn_forward(const dlfs_nn *model, const dlfs_matrix *X,
                             const dlfs_matrix *y, dlfs_nn_forward_info *info,

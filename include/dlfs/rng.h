@@ -57,6 +57,9 @@ typedef enum dlfs_init {
 
 /* "normal" or "scaled"; NULL for an unknown value. */
 const char *dlfs_init_name(dlfs_init init);
+/* Parses "normal" or "scaled" into *init. DLFS_ENULL for a NULL argument,
+ * DLFS_EINVAL (naming the value) for anything else; *init is then unchanged. */
+dlfs_status dlfs_init_parse(const char *name, dlfs_init *init);
 
 /* Fills w[0..n) with draws for a layer with `fan_in` inputs (biases: pass
  * is_bias != 0). DLFS_ENULL, DLFS_EINVAL for an unknown init. */

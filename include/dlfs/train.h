@@ -8,6 +8,10 @@
  *         forward, record the loss, backward, check the numbers are finite
  *         every parameter -= lr * its gradient
  *
+ * The loop is the same for both models (it is dlfs_model_train() of
+ * dlfs/model.h for the gradient-trained kinds); dlfs_linreg_train() and
+ * dlfs_nn_train() run it on a step-by-step model.
+ *
  * All scratch memory (forward info, gradients, the permutation, one gathered
  * batch) is allocated before the first iteration; nothing is allocated inside
  * the loop. The same options and data give bit-identical weights.
@@ -40,8 +44,9 @@ typedef int (*dlfs_loss_fn)(size_t iteration, double loss, void *user);
 typedef int (*dlfs_eval_fn)(size_t iteration, double val_loss, void *user);
 
 typedef struct dlfs_train_options {
-    size_t iterations;        /* batches to run; when 0, `epochs` is used */
-    size_t epochs;            /* full passes over the rows, used when iterations == 0 */
+    size_t iterations;        /* batches to run; or 0, and `epochs` set */
+    size_t epochs;            /* or full passes over the rows; exactly one of the
+                                 two is nonzero (see dlfs_train_iterations) */
     size_t batch_size;        /* rows per batch (default 23) */
     double learning_rate;     /* for the exact gradient: see linreg.h and nn.h */
     uint64_t seed;            /* seeds initialisation and permutations */
@@ -66,13 +71,20 @@ typedef struct dlfs_train_result {
     int stopped_early;        /* a callback asked to stop */
 } dlfs_train_result;
 
-/* The chapter's settings: batch 23, 1000 iterations, seed 180708, normal init,
- * learning rate 0.023 (the regression's; set 0.0115 and seed 180807 and
- * 10000 iterations for the network). */
+/* The chapter's settings for the regression: batch 23, 1000 iterations
+ * (epochs 0), seed 180708, normal init, learning rate 0.023, weights drawn
+ * from the seed, no history, callbacks or validation. For the settings of
+ * another kind (the network's lr 0.0115, seed 180807, 10000 iterations) use
+ * dlfs_model_train_options_default() of dlfs/model.h. */
 void dlfs_train_options_default(dlfs_train_options *opt);
 
-/* The number of iterations these options run on n rows (epochs converted
- * with ceil(n / batch_size) batches per pass). */
+/* The number of iterations these options run on n rows. The rule: a run is
+ * given either as iterations (epochs 0) or as epochs (iterations 0), each
+ * epoch ceil(n / batch_size) batches. Both nonzero is a contradiction, not a
+ * preference: DLFS_EINVAL, with a detail saying so (the defaults set
+ * iterations: to train by epochs, set iterations to 0). Neither set:
+ * DLFS_EINVAL. Also DLFS_ENULL, DLFS_EINVAL for batch_size 0, DLFS_EEMPTY
+ * (epochs of 0 rows), DLFS_EOVERFLOW. *iterations is unchanged on failure. */
 dlfs_status dlfs_train_iterations(const dlfs_train_options *opt, size_t n, size_t *iterations);
 
 /* Trains model in place on X (n x k) and y (n x m). The model must already be

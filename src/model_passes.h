@@ -1,0 +1,29 @@
+/* src/model_passes.h - the models' passes without argument checks, for the
+ * training loop and the model handle's prediction; not installed. */
+#ifndef DLFS_MODEL_PASSES_H
+#define DLFS_MODEL_PASSES_H
+
+#include <dlfs/linreg.h>
+#include <dlfs/matrix.h>
+#include <dlfs/nn.h>
+
+/* dlfs_linreg_forward and dlfs_linreg_gradients (linreg.c) once the
+ * arguments are known good: the training loop checks them once, not per step. */
+void dlfs__linreg_forward(const dlfs_linreg *model, const dlfs_matrix *X,
+                          const dlfs_matrix *y, dlfs_linreg_forward_info *info);
+void dlfs__linreg_gradients(const dlfs_linreg *model,
+                            const dlfs_linreg_forward_info *info, dlfs_linreg *grad);
+
+/* The same for the network (nn.c). */
+void dlfs__nn_forward(const dlfs_nn *model, const dlfs_matrix *X,
+                      const dlfs_matrix *y, dlfs_nn_forward_info *info);
+void dlfs__nn_gradients(const dlfs_nn *model, dlfs_nn_forward_info *info, dlfs_nn *grad);
+
+/* P = X.W + B: dlfs_linreg_predict without its checks. */
+void dlfs__linreg_predict(const dlfs_linreg *model, const dlfs_matrix *X, dlfs_matrix *P);
+
+/* P = sigmoid(X.W1 + B1).W2 + B2 with the hidden layer in O1 (X->rows x h,
+ * gap-free): dlfs_nn_predict without its checks and its allocation. */
+void dlfs__nn_predict(const dlfs_nn *model, const dlfs_matrix *X, dlfs_matrix *P, dlfs_matrix *O1);
+
+#endif
