@@ -1,17 +1,17 @@
-/* examples/cli_common.h - what the dlfs programs share: an option table and
- * its parser, strict number parsing, a progress line, a small JSON writer,
- * output files written whole or not at all, and the search for the bundled
- * data.
+/* examples/common/cli.h - what every dlfs program needs to talk to its user:
+ * one-line errors, an option table and its parser, strict number parsing, a
+ * monotonic clock and a progress line.
  *
  * Exit statuses: 0 success, 1 a data, file or training failure, 2 a usage
  * error. Every error is one line on stderr, "PROG: what went wrong".
  */
-#ifndef DLFS_CLI_COMMON_H
-#define DLFS_CLI_COMMON_H
+#ifndef DLFS_EXAMPLES_CLI_H
+#define DLFS_EXAMPLES_CLI_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <dlfs/dlfs.h>
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2 };
 
@@ -20,6 +20,8 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2 };
 #else
 #define CLI_PRINTF(a, b)
 #endif
+
+/* ---- Errors ------------------------------------------------------------- */
 
 /* Prints "PROG: <message>" on stderr (PROG is "dlfs" unless set by
  * cli_set_program). Returns `code`, so a command can say
@@ -32,6 +34,13 @@ void cli_set_program(const char *name);
 /* A library detail without the function it starts with ("dlfs_csv_read: line
  * 3, ..." gives "line 3, ..."): the function means nothing to a program's user. */
 const char *cli_without_function(const char *detail);
+
+/* What the library said about its last failure, without the function; the
+ * status's sentence when it left no detail. */
+const char *cli_detail(dlfs_status st);
+
+/* "PROG: <context>: <cli_detail(st)>" on stderr; returns CLI_EXIT_FAILURE. */
+int cli_fail(dlfs_status st, const char *context);
 
 /* ---- Options ------------------------------------------------------------ */
 
@@ -101,64 +110,5 @@ void cli_progress_start(cli_progress *p, const char *label, size_t total, int wa
 int cli_progress_on_loss(size_t iteration, double loss, void *user);
 /* Clears the line. */
 void cli_progress_finish(cli_progress *p);
-
-/* ---- JSON, one object on one line -------------------------------------- */
-
-typedef struct cli_json {
-    FILE *out;
-    int first;  /* no member written yet at this nesting level */
-} cli_json;
-
-void cli_json_begin(cli_json *j, FILE *out);
-void cli_json_string(cli_json *j, const char *key, const char *value); /* NULL: null */
-void cli_json_number(cli_json *j, const char *key, double value);     /* %.17g; NaN, Inf: null */
-void cli_json_size(cli_json *j, const char *key, size_t value);
-void cli_json_u64(cli_json *j, const char *key, uint64_t value);
-void cli_json_bool(cli_json *j, const char *key, int value);
-void cli_json_null(cli_json *j, const char *key);
-/* Nested containers: key NULL inside an array. */
-void cli_json_open(cli_json *j, const char *key, char bracket);  /* '{' or '[' */
-void cli_json_close(cli_json *j, char bracket);                  /* '}' or ']' */
-/* Ends the outer object and the line. */
-void cli_json_end(cli_json *j);
-
-/* ---- Output files ------------------------------------------------------- */
-
-/* Checks, before any long work, that a file could be created at `path`: its
- * directory exists and is a directory, and path itself is not a directory.
- * Returns 0, or -1 after printing "PROG: cannot write WHAT to PATH: why"
- * (`what` is e.g. "the model"). Permissions are left to the write itself. */
-int cli_check_output_path(const char *path, const char *what);
-
-/* A file written whole or not at all: the text goes to a new temporary file
- * "<path>.XXXXXX" in path's directory, which cli_atomic_commit() flushes to
- * disk and renames over path. Until then an existing file at path is left as
- * it was, and on any failure the temporary file is removed. */
-typedef struct cli_atomic_file {
-    FILE *f;          /* write here */
-    const char *path; /* the caller's; must outlive the commit */
-    char *tmp;        /* the temporary file's name, owned */
-} cli_atomic_file;
-
-/* Creates the temporary file (mode 0666 less the umask). Returns 0, or -1
- * after printing an error naming path. */
-int cli_atomic_open(cli_atomic_file *a, const char *path);
-
-/* Checks every write succeeded, flushes, syncs, closes and renames over the
- * path. Returns 0, or -1 after printing an error (path untouched, the
- * temporary file removed). Either way *a is closed. */
-int cli_atomic_commit(cli_atomic_file *a);
-
-/* Closes and removes the temporary file; path is untouched. Safe on a closed
- * or never-opened (zeroed) *a. */
-void cli_atomic_abort(cli_atomic_file *a);
-
-/* ---- The bundled data --------------------------------------------------- */
-
-/* Finds `name` (e.g. "boston_housing.csv") in $DLFS_DATA_DIR, then the
- * installed data directory, then the source tree's data/. Writes the path into
- * buf and returns 0; returns -1 after printing an error that lists where it
- * looked. */
-int cli_find_data(const char *name, char *buf, size_t size);
 
 #endif

@@ -1,4 +1,4 @@
-/* examples/plot.c - CSV series and PLplot figures; see plot.h.
+/* examples/common/plot.c - CSV series and PLplot figures; see plot.h.
  *
  * PLplot ends the program (plexit) when it cannot open its output, and asks
  * on stdin for a device when the one requested is missing. So the driver is
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli_common.h"
+#include "cli.h"
 
 #ifdef DLFS_HAVE_PLPLOT
 #include <plplot.h>
@@ -379,11 +379,22 @@ static void draw_legend(const plot_figure *fig)
              sym_col, sym_scale, sym_num, sym);
 }
 
-static void draw(const plot_figure *fig, const struct drawn *d, const char *path,
-                 double x0, double x1, double y0, double y1)
+/* plbox() in colour `col` with the options x and y, "l" added on a log axis:
+ * the grid first, the frame with its ticks and numbers last. */
+static void draw_box(const plot_figure *fig, PLINT col, const char *x, const char *y)
 {
     char xopt[16], yopt[16];
 
+    snprintf(xopt, sizeof xopt, "%s%s", x, fig->x.log ? "l" : "");
+    snprintf(yopt, sizeof yopt, "%s%s", y, fig->y.log ? "l" : "");
+    plcol0(col);
+    plwidth(1);
+    plbox(xopt, 0, 0, yopt, 0, 0);
+}
+
+static void draw(const plot_figure *fig, const struct drawn *d, const char *path,
+                 double x0, double x1, double y0, double y1)
+{
     plsdev("pngcairo");
     plsfnam(path);
     plspage(0, 0, 800, 600, 0, 0);
@@ -401,11 +412,7 @@ static void draw(const plot_figure *fig, const struct drawn *d, const char *path
     plsxax(6, 0);
     plsyax(6, 0);
 
-    snprintf(xopt, sizeof xopt, "g%s", fig->x.log ? "l" : "");
-    snprintf(yopt, sizeof yopt, "g%s", fig->y.log ? "l" : "");
-    plcol0(COL_GRID);
-    plwidth(1);
-    plbox(xopt, 0, 0, yopt, 0, 0);
+    draw_box(fig, COL_GRID, "g", "g");
 
     if (fig->diagonal) {
         double lo = x0 < y0 ? x0 : y0, hi = x1 > y1 ? x1 : y1;
@@ -433,11 +440,7 @@ static void draw(const plot_figure *fig, const struct drawn *d, const char *path
         }
     }
 
-    snprintf(xopt, sizeof xopt, "bcnst%s", fig->x.log ? "l" : "");
-    snprintf(yopt, sizeof yopt, "bcnstv%s", fig->y.log ? "l" : "");
-    plcol0(COL_FRAME);
-    plwidth(1);
-    plbox(xopt, 0, 0, yopt, 0, 0);
+    draw_box(fig, COL_FRAME, "bcnst", "bcnstv");
     plmtex("b", 3.0, 0.5, 0.5, fig->x.label);
     plmtex("l", 4.2, 0.5, 0.5, fig->y.label);
     top_text(fig->title, fig->note ? 2.6 : 1.6, 1.05);

@@ -1,6 +1,6 @@
-/* examples/cli_common.c - option table, strict numbers, progress line, JSON,
- * output files, bundled data; see cli_common.h. */
-#include "cli_common.h"
+/* examples/common/cli.c - errors, option table, strict numbers, clock and
+ * progress line; see cli.h. */
+#include "cli.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -8,7 +8,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +38,17 @@ const char *cli_without_function(const char *detail)
     while (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
         p++;
     return strncmp(p, ": ", 2) == 0 ? p + 2 : detail;
+}
+
+const char *cli_detail(dlfs_status st)
+{
+    const char *detail = cli_without_function(dlfs_error_detail());
+    return detail[0] ? detail : dlfs_strerror(st);
+}
+
+int cli_fail(dlfs_status st, const char *context)
+{
+    return cli_error(CLI_EXIT_FAILURE, "%s: %s", context, cli_detail(st));
 }
 
 /* ---- Numbers ------------------------------------------------------------ */
@@ -286,260 +296,4 @@ void cli_progress_finish(cli_progress *p)
         fflush(stderr);
     }
     p->drawn = 0;
-}
-
-/* ---- JSON --------------------------------------------------------------- */
-
-static void json_quoted(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", out);
-        else if (c == '\t')
-            fputs("\\t", out);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
-/* The separator and the key of the next member (no key inside arrays). */
-static void json_key(cli_json *j, const char *key)
-{
-    if (!j->first)
-        fputc(',', j->out);
-    j->first = 0;
-    if (key) {
-        json_quoted(j->out, key);
-        fputc(':', j->out);
-    }
-}
-
-void cli_json_begin(cli_json *j, FILE *out)
-{
-    j->out = out;
-    j->first = 1;
-    fputc('{', out);
-}
-
-void cli_json_string(cli_json *j, const char *key, const char *value)
-{
-    json_key(j, key);
-    if (value)
-        json_quoted(j->out, value);
-    else
-        fputs("null", j->out);
-}
-
-void cli_json_number(cli_json *j, const char *key, double value)
-{
-    json_key(j, key);
-    if (isfinite(value))
-        fprintf(j->out, "%.17g", value);
-    else
-        fputs("null", j->out);
-}
-
-void cli_json_size(cli_json *j, const char *key, size_t value)
-{
-    json_key(j, key);
-    fprintf(j->out, "%zu", value);
-}
-
-void cli_json_u64(cli_json *j, const char *key, uint64_t value)
-{
-    json_key(j, key);
-    fprintf(j->out, "%llu", (unsigned long long)value);
-}
-
-void cli_json_bool(cli_json *j, const char *key, int value)
-{
-    json_key(j, key);
-    fputs(value ? "true" : "false", j->out);
-}
-
-void cli_json_null(cli_json *j, const char *key)
-{
-    json_key(j, key);
-    fputs("null", j->out);
-}
-
-void cli_json_open(cli_json *j, const char *key, char bracket)
-{
-    json_key(j, key);
-    fputc(bracket, j->out);
-    j->first = 1;
-}
-
-void cli_json_close(cli_json *j, char bracket)
-{
-    fputc(bracket, j->out);
-    j->first = 0;  /* the container just closed is a member of its parent */
-}
-
-void cli_json_end(cli_json *j)
-{
-    fputs("}\n", j->out);
-    fflush(j->out);
-}
-
-/* ---- Output files ------------------------------------------------------- */
-
-int cli_check_output_path(const char *path, const char *what)
-{
-    const char *slash = strrchr(path, '/');
-    struct stat sb;
-    char *dir;
-    int ok;
-
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        cli_error(CLI_EXIT_FAILURE, "cannot write %s to %s: it is a directory", what, path);
-        return -1;
-    }
-    if (!slash)
-        return 0;  /* the current directory */
-    if (slash == path)
-        return 0;  /* "/name": the root */
-    dir = malloc((size_t)(slash - path) + 1);
-    if (!dir) {
-        cli_error(CLI_EXIT_FAILURE, "out of memory");
-        return -1;
-    }
-    memcpy(dir, path, (size_t)(slash - path));
-    dir[slash - path] = '\0';
-    ok = stat(dir, &sb) == 0;
-    if (!ok)
-        cli_error(CLI_EXIT_FAILURE, "cannot write %s to %s: directory %s: %s", what, path,
-                  dir, strerror(errno));
-    else if (!S_ISDIR(sb.st_mode)) {
-        cli_error(CLI_EXIT_FAILURE, "cannot write %s to %s: %s is not a directory", what,
-                  path, dir);
-        ok = 0;
-    }
-    free(dir);
-    return ok ? 0 : -1;
-}
-
-int cli_atomic_open(cli_atomic_file *a, const char *path)
-{
-    static const char suffix[] = ".XXXXXX";
-    size_t len = strlen(path);
-    mode_t mask;
-    int fd;
-
-    a->f = NULL;
-    a->path = path;
-    a->tmp = malloc(len + sizeof suffix);
-    if (!a->tmp) {
-        cli_error(CLI_EXIT_FAILURE, "out of memory");
-        return -1;
-    }
-    memcpy(a->tmp, path, len);
-    memcpy(a->tmp + len, suffix, sizeof suffix);
-    fd = mkstemp(a->tmp);
-    if (fd < 0) {
-        cli_error(CLI_EXIT_FAILURE, "cannot create %s: %s", a->tmp, strerror(errno));
-        free(a->tmp);
-        a->tmp = NULL;
-        return -1;
-    }
-    /* mkstemp makes the file 0600; an output file gets the usual mode. */
-    mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || !(a->f = fdopen(fd, "w"))) {
-        cli_error(CLI_EXIT_FAILURE, "cannot write %s: %s", a->tmp, strerror(errno));
-        close(fd);
-        unlink(a->tmp);
-        free(a->tmp);
-        a->tmp = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-int cli_atomic_commit(cli_atomic_file *a)
-{
-    const char *step = NULL;
-    int err = 0;
-
-    /* fflush reports a failed write of buffered text; ferror one of before. */
-    if (fflush(a->f) != 0 || ferror(a->f))
-        step = "write";
-    else if (fsync(fileno(a->f)) != 0)
-        step = "sync";
-    if (step)
-        err = errno;
-    if (fclose(a->f) != 0 && !step) {
-        step = "close";
-        err = errno;
-    }
-    a->f = NULL;
-    if (!step && rename(a->tmp, a->path) != 0) {
-        step = "rename";
-        err = errno;
-    }
-    if (step) {
-        cli_error(CLI_EXIT_FAILURE, "cannot write %s (%s of %s failed): %s", a->path, step,
-                  a->tmp, err ? strerror(err) : "I/O error");
-        unlink(a->tmp);
-    }
-    free(a->tmp);
-    a->tmp = NULL;
-    return step ? -1 : 0;
-}
-
-void cli_atomic_abort(cli_atomic_file *a)
-{
-    if (a->f)
-        fclose(a->f);
-    a->f = NULL;
-    if (a->tmp)
-        unlink(a->tmp);
-    free(a->tmp);
-    a->tmp = NULL;
-}
-
-/* ---- The bundled data --------------------------------------------------- */
-
-#ifndef DLFS_DATADIR
-#define DLFS_DATADIR ""
-#endif
-#ifndef DLFS_SOURCE_DATADIR
-#define DLFS_SOURCE_DATADIR ""
-#endif
-
-int cli_find_data(const char *name, char *buf, size_t size)
-{
-    const char *env = getenv("DLFS_DATA_DIR");
-    const char *dirs[3];
-    const char *what[3] = { "$DLFS_DATA_DIR", "installed data", "source tree" };
-    char looked[1024] = "";
-    size_t used = 0;
-
-    dirs[0] = env && env[0] ? env : NULL;
-    dirs[1] = DLFS_DATADIR[0] ? DLFS_DATADIR : NULL;
-    dirs[2] = DLFS_SOURCE_DATADIR[0] ? DLFS_SOURCE_DATADIR : NULL;
-
-    for (int i = 0; i < 3; i++) {
-        int n;
-        if (!dirs[i])
-            continue;
-        n = snprintf(buf, size, "%s/%s", dirs[i], name);
-        if (n > 0 && (size_t)n < size && access(buf, R_OK) == 0)
-            return 0;
-        n = snprintf(looked + used, sizeof looked - used, "%s%s (%s)",
-                     used ? ", " : "", buf, what[i]);
-        if (n > 0 && (size_t)n < sizeof looked - used)
-            used += (size_t)n;
-    }
-    cli_error(CLI_EXIT_FAILURE, "cannot find the bundled %s; looked in: %s; "
-              "set DLFS_DATA_DIR or pass --data FILE.csv", name,
-              used ? looked : "nowhere (no data directory configured)");
-    return -1;
 }

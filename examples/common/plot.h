@@ -1,4 +1,4 @@
-/* examples/plot.h - the walkthroughs' figures and the series behind them.
+/* examples/common/plot.h - the figures of the programs and the series behind them.
  *
  * Every figure is kept twice: its series as CSV files (always written, one
  * header row, then one row per point), and a PNG drawn by PLplot's pngcairo
