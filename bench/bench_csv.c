@@ -27,6 +27,7 @@
 #include <dlfs/dlfs.h>
 
 #include "bench_util.h"
+#include "cli.h"
 
 /* ---- Counting the library's allocations ---------------------------------- */
 
@@ -106,7 +107,7 @@ static size_t write_table(const options *o, char *path, size_t path_size)
     const int fd = mkstemp(path);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
-        fprintf(stderr, "dlfs-bench-csv: cannot create %s: %s\n", path, strerror(errno));
+        cli_error(CLI_EXIT_FAILURE, "cannot create %s: %s", path, strerror(errno));
         return 0;
     }
     static char buf[1 << 20];
@@ -123,7 +124,7 @@ static size_t write_table(const options *o, char *path, size_t path_size)
                     j + 1 < o->cols ? ',' : '\n');
     const long size = ftell(f);
     if (fclose(f) != 0 || size <= 0) {
-        fprintf(stderr, "dlfs-bench-csv: cannot write %s: %s\n", path, strerror(errno));
+        cli_error(CLI_EXIT_FAILURE, "cannot write %s: %s", path, strerror(errno));
         unlink(path);
         return 0;
     }
@@ -147,164 +148,167 @@ static char *slurp(const char *path, size_t size)
 
 /* ---- Main ----------------------------------------------------------------- */
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-        "usage: dlfs-bench-csv [options]\n"
-        "Writes a CSV of random numbers to a temporary file and times dlfs_csv_read on it.\n"
-        "  --rows N      data rows (default 1000000)\n"
-        "  --cols N      columns, the last one the target (default 20)\n"
-        "  --digits N    significant digits per field, 1 to 17 (default 6; 17 round-trips\n"
-        "                every double and sends most fields through strtod)\n"
-        "  --repeats N   loads, median reported (default 3)\n"
-        "  --quick       100000 rows, 1 load (for meson test --benchmark)\n"
-        "  --help        this text\n");
-}
+static const char usage_text[] =
+    "usage: dlfs-bench-csv [options]\n"
+    "Writes a CSV of random numbers to a temporary file and times dlfs_csv_read on it.\n";
 
-/* Reads the value of option `name` into *out; 0 on success. */
-static int size_value(const char *name, const char *val, size_t lo, size_t hi, size_t *out)
-{
-    if (bench_parse_size(val, hi, out) != 0 || *out < lo) {
-        fprintf(stderr, "dlfs-bench-csv: %s needs an integer in [%zu, %zu]\n", name, lo, hi);
-        return 1;
-    }
-    return 0;
-}
-
-/* Returns 0 to run, 1 for a usage error, 2 after --help. */
+/* Returns CLI_PARSED to run, else the exit status (after --help or an error). */
 static int parse_args(int argc, char **argv, options *o)
 {
-    *o = (options){1000000, 20, 3, 6};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        size_t digits;
-        int bad;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 2;
-        } else if (strcmp(a, "--quick") == 0) {
-            o->rows = 100000;
-            o->repeats = 1;
-            continue;
-        } else if (strcmp(a, "--rows") == 0) {
-            bad = size_value(a, val, 1, 100000000, &o->rows);
-        } else if (strcmp(a, "--cols") == 0) {
-            bad = size_value(a, val, 2, 10000, &o->cols);
-        } else if (strcmp(a, "--repeats") == 0) {
-            bad = size_value(a, val, 1, 100, &o->repeats);
-        } else if (strcmp(a, "--digits") == 0) {
-            bad = size_value(a, val, 1, 17, &digits);
-            o->digits = (int)digits;
-        } else {
-            fprintf(stderr, "dlfs-bench-csv: unknown option %s (see --help)\n", a);
-            return 1;
-        }
-        if (bad)
-            return 1;
-        i++;
+    size_t rows = 1000000, cols = 20, repeats = 3, digits = 6;
+    int quick = 0;
+    cli_option table[] = {
+        {"--rows", "N", CLI_COUNT, &rows, "data rows (default 1000000)", 0},
+        {"--cols", "N", CLI_COUNT, &cols, "columns, the last one the target (default 20)", 0},
+        {"--digits", "N", CLI_COUNT, &digits, "significant digits per field, 1 to 17 (default 6;"
+            " 17 round-trips" BENCH_HELP_BREAK "every double and sends most fields through "
+            "strtod)", 0},
+        {"--repeats", "N", CLI_COUNT, &repeats, "loads, median reported (default 3)", 0},
+        {"--quick", NULL, CLI_FLAG, &quick, "100000 rows, 1 load (for meson test --benchmark)"
+            BENCH_HELP_BREAK "(where --rows, --repeats do not say otherwise)", 0},
+        {NULL, NULL, CLI_FLAG, NULL, NULL, 0},
+    };
+    int rc = cli_parse(argc - 1, argv + 1, table, usage_text);
+    if (rc != CLI_PARSED)
+        return rc;
+    if (quick) {
+        rows = cli_given(table, "--rows") ? rows : 100000;
+        repeats = cli_given(table, "--repeats") ? repeats : 1;
     }
+    const bench_range ranges[] = {
+        {"--rows", rows, 1, 100000000}, {"--cols", cols, 2, 10000},
+        {"--digits", digits, 1, 17},    {"--repeats", repeats, 1, 100},
+    };
+    if ((rc = bench_check_ranges(ranges, sizeof ranges / sizeof ranges[0])) != 0)
+        return rc;
+    *o = (options){rows, cols, repeats, (int)digits};
+    return CLI_PARSED;
+}
+
+/* Per load: the timings, the memory figures; the allocation counts of the
+ * last load (they do not vary). */
+typedef struct samples {
+    double *t_read, *t_parse, *peak, *kept;
+    size_t allocs_read, allocs_parse;
+    int bad_shape;   /* a load gave other dimensions than were written */
+} samples;
+
+/* Load r: dlfs_csv_read from the file, measured, then dlfs_csv_parse on its
+ * bytes in memory; prints the load's row. 0, or CLI_EXIT_FAILURE after
+ * printing the error. */
+static int one_load(const options *o, const char *path, size_t file_bytes, size_t r,
+                    samples *s)
+{
+    dlfs_dataset ds;
+    dlfs_csv_error err;
+    reset_peak();
+    const long base = proc_status_kb("VmRSS:");
+    n_allocs = 0;
+    double t = cli_now();
+    dlfs_status st = dlfs_csv_read(path, NULL, (size_t)-1, &ds, &err);
+    s->t_read[r] = cli_now() - t;
+    s->allocs_read = n_allocs;
+    if (st != DLFS_OK)
+        return cli_error(CLI_EXIT_FAILURE, "%s", err.message);
+    s->peak[r] = (double)(proc_status_kb("VmHWM:") - base) * 1024.0;
+    s->kept[r] = (double)(proc_status_kb("VmRSS:") - base) * 1024.0;
+    if (ds.X.rows != o->rows || ds.X.cols != o->cols - 1) {
+        cli_error(CLI_EXIT_FAILURE, "read %zu x %zu, wrote %zu x %zu", ds.X.rows, ds.X.cols,
+                  o->rows, o->cols - 1);
+        s->bad_shape = 1;
+    }
+    dlfs_dataset_free(&ds);
+
+    char *text = slurp(path, file_bytes);
+    if (!text)
+        return cli_error(CLI_EXIT_FAILURE, "cannot read %s back", path);
+    n_allocs = 0;
+    t = cli_now();
+    st = dlfs_csv_parse(text, file_bytes, NULL, (size_t)-1, &ds, &err);
+    s->t_parse[r] = cli_now() - t;
+    s->allocs_parse = n_allocs;
+    free(text);
+    if (st != DLFS_OK)
+        return cli_error(CLI_EXIT_FAILURE, "%s", err.message);
+    dlfs_dataset_free(&ds);
+    printf("%-4zu %10.3f %14.1f %14.1f %12.3f\n", r + 1, s->t_read[r], s->peak[r] / 1e6,
+           s->kept[r] / 1e6, s->t_parse[r]);
     return 0;
 }
 
-int main(int argc, char **argv)
+/* The medians over the loads. */
+static void print_summary(const options *o, size_t file_bytes, samples *s)
 {
-    options o;
-    const int pa = parse_args(argc, argv, &o);
-    if (pa)
-        return pa == 2 ? 0 : 2;
-
-    char path[4096];
-    double t0 = bench_now();
-    const size_t file_bytes = write_table(&o, path, sizeof path);
-    if (!file_bytes)
-        return 1;
-    const double data_bytes = (double)o.rows * (double)o.cols * sizeof(double);
-    printf("table: %zu rows x %zu columns, %d significant digits, written in %.2f s\n",
-           o.rows, o.cols, o.digits, bench_now() - t0);
-    printf("file:  %s, %.1f MB (%.1f bytes per field)\n", path, file_bytes / 1e6,
-           (double)file_bytes / ((double)o.rows * (double)o.cols));
-    printf("data:  %zu x %zu doubles = %.1f MB\n", o.rows, o.cols, data_bytes / 1e6);
-
-    const int can_reset = reset_peak() == 0;
-    if (!can_reset)
-        printf("note: /proc/self/clear_refs not writable: peaks are since the start\n");
-
-    double *t_read = calloc(o.repeats, sizeof *t_read);
-    double *t_parse = calloc(o.repeats, sizeof *t_parse);
-    double *peak = calloc(o.repeats, sizeof *peak);
-    double *kept = calloc(o.repeats, sizeof *kept);
-    size_t allocs_read = 0, allocs_parse = 0;
-    int rc = 0;
-    if (!t_read || !t_parse || !peak || !kept) {
-        fprintf(stderr, "dlfs-bench-csv: out of memory\n");
-        rc = 1;
-        goto done;
-    }
-    printf("\n%-4s %10s %14s %14s %12s\n", "load", "read (s)", "peak (MB)", "kept (MB)",
-           "parse (s)");
-    for (size_t r = 0; r < o.repeats; r++) {
-        dlfs_dataset ds;
-        dlfs_csv_error err;
-        reset_peak();
-        const long base = proc_status_kb("VmRSS:");
-        n_allocs = 0;
-        double t = bench_now();
-        dlfs_status st = dlfs_csv_read(path, NULL, (size_t)-1, &ds, &err);
-        t_read[r] = bench_now() - t;
-        allocs_read = n_allocs;
-        if (st != DLFS_OK) {
-            fprintf(stderr, "dlfs-bench-csv: %s\n", err.message);
-            rc = 1;
-            goto done;
-        }
-        peak[r] = (double)(proc_status_kb("VmHWM:") - base) * 1024.0;
-        kept[r] = (double)(proc_status_kb("VmRSS:") - base) * 1024.0;
-        if (ds.X.rows != o.rows || ds.X.cols != o.cols - 1) {
-            fprintf(stderr, "dlfs-bench-csv: read %zu x %zu, wrote %zu x %zu\n", ds.X.rows,
-                    ds.X.cols, o.rows, o.cols - 1);
-            rc = 1;
-        }
-        dlfs_dataset_free(&ds);
-
-        char *text = slurp(path, file_bytes);
-        if (!text) {
-            fprintf(stderr, "dlfs-bench-csv: cannot read %s back\n", path);
-            rc = 1;
-            goto done;
-        }
-        n_allocs = 0;
-        t = bench_now();
-        st = dlfs_csv_parse(text, file_bytes, NULL, (size_t)-1, &ds, &err);
-        t_parse[r] = bench_now() - t;
-        allocs_parse = n_allocs;
-        free(text);
-        if (st != DLFS_OK) {
-            fprintf(stderr, "dlfs-bench-csv: %s\n", err.message);
-            rc = 1;
-            goto done;
-        }
-        dlfs_dataset_free(&ds);
-        printf("%-4zu %10.3f %14.1f %14.1f %12.3f\n", r + 1, t_read[r], peak[r] / 1e6,
-               kept[r] / 1e6, t_parse[r]);
-    }
-    const double fields = (double)o.rows * (double)o.cols;
-    const double med_read = bench_median(t_read, o.repeats);
-    const double med_parse = bench_median(t_parse, o.repeats);
-    const double med_peak = bench_median(peak, o.repeats);
+    const double fields = (double)o->rows * (double)o->cols;
+    const double data_bytes = fields * sizeof(double);
+    const double med_read = bench_median(s->t_read, o->repeats);
+    const double med_parse = bench_median(s->t_parse, o->repeats);
+    const double med_peak = bench_median(s->peak, o->repeats);
     printf("\nmedian of %zu: dlfs_csv_read %.3f s (%.0f MB/s of file, %.1f ns per field),"
-           " dlfs_csv_parse %.3f s\n", o.repeats, med_read, file_bytes / med_read / 1e6,
+           " dlfs_csv_parse %.3f s\n", o->repeats, med_read, file_bytes / med_read / 1e6,
            med_read / fields * 1e9, med_parse);
     printf("peak memory above the start of the call: %.1f MB = %.2f x the data (%.1f MB),"
            " %.2f x file + data (%.1f MB)\n", med_peak / 1e6, med_peak / data_bytes,
            data_bytes / 1e6, med_peak / ((double)file_bytes + data_bytes),
            ((double)file_bytes + data_bytes) / 1e6);
     printf("allocations by the library per call: dlfs_csv_read %zu, dlfs_csv_parse %zu"
-           " (for %.0f fields)\n", allocs_read, allocs_parse, fields);
-done:
-    free(t_read);
-    free(t_parse);
-    free(peak);
-    free(kept);
+           " (for %.0f fields)\n", s->allocs_read, s->allocs_parse, fields);
+}
+
+/* Writes the table and prints what it is; returns the file's size, or 0
+ * after printing the error. */
+static size_t make_table(const options *o, char *path, size_t path_size)
+{
+    const double t0 = cli_now();
+    const size_t file_bytes = write_table(o, path, path_size);
+    if (!file_bytes)
+        return 0;
+    const double data_bytes = (double)o->rows * (double)o->cols * sizeof(double);
+    printf("table: %zu rows x %zu columns, %d significant digits, written in %.2f s\n",
+           o->rows, o->cols, o->digits, cli_now() - t0);
+    printf("file:  %s, %.1f MB (%.1f bytes per field)\n", path, file_bytes / 1e6,
+           (double)file_bytes / ((double)o->rows * (double)o->cols));
+    printf("data:  %zu x %zu doubles = %.1f MB\n", o->rows, o->cols, data_bytes / 1e6);
+    return file_bytes;
+}
+
+int main(int argc, char **argv)
+{
+    options o = {0};
+    cli_set_program("dlfs-bench-csv");
+    int rc = parse_args(argc, argv, &o);
+    if (rc != CLI_PARSED)
+        return rc;
+
+    char path[4096];
+    const size_t file_bytes = make_table(&o, path, sizeof path);
+    if (!file_bytes)
+        return CLI_EXIT_FAILURE;
+    if (reset_peak() != 0)
+        printf("note: /proc/self/clear_refs not writable: peaks are since the start\n");
+
+    samples s = {
+        .t_read = calloc(o.repeats, sizeof *s.t_read),
+        .t_parse = calloc(o.repeats, sizeof *s.t_parse),
+        .peak = calloc(o.repeats, sizeof *s.peak),
+        .kept = calloc(o.repeats, sizeof *s.kept),
+    };
+    rc = 0;
+    if (!s.t_read || !s.t_parse || !s.peak || !s.kept)
+        rc = cli_error(CLI_EXIT_FAILURE, "out of memory");
+    if (rc == 0)
+        printf("\n%-4s %10s %14s %14s %12s\n", "load", "read (s)", "peak (MB)", "kept (MB)",
+               "parse (s)");
+    for (size_t r = 0; rc == 0 && r < o.repeats; r++)
+        rc = one_load(&o, path, file_bytes, r, &s);
+    if (rc == 0) {
+        print_summary(&o, file_bytes, &s);
+        rc = s.bad_shape ? CLI_EXIT_FAILURE : 0;
+    }
+    free(s.t_read);
+    free(s.t_parse);
+    free(s.peak);
+    free(s.kept);
     unlink(path);
     return rc;
 }

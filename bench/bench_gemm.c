@@ -11,7 +11,6 @@
  * products are not lost in the clock's resolution. The naive loop is skipped
  * above --max-naive (its cost grows as n^3 and would dominate the sweep).
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,15 +19,16 @@
 #include <dlfs/dlfs.h>
 
 #include "bench_util.h"
-
-#ifdef DLFS_HAVE_PLPLOT
-#include <plplot.h>
-#endif
+#include "cli.h"
+#include "files.h"
+#include "json.h"
+#include "plot.h"
 
 #define MAX_SIZES 64
 #define MAX_DIM 16384
 
-static const char *const op_names[3] = {"NN", "TN", "NT"};
+static const char *const op_names[4] = {"NN", "TN", "NT", NULL};
+static const char *const op_labels[3] = {"NN  X.W", "TN  X^T.G", "NT  G.W^T"};
 static const dlfs_transpose op_ta[3] = {DLFS_NO_TRANS, DLFS_TRANS, DLFS_NO_TRANS};
 static const dlfs_transpose op_tb[3] = {DLFS_NO_TRANS, DLFS_NO_TRANS, DLFS_TRANS};
 
@@ -58,34 +58,16 @@ typedef struct options {
     int json;
 } options;
 
-static const char *const default_sizes =
-    "23x13x13,32,64,128,256,256x512x256,512,1024,2048";
-static const char *const quick_sizes = "23x13x13,64,256";
+#define DEFAULT_SIZES "23x13x13,32,64,128,256,256x512x256,512,1024,2048"
+#define QUICK_SIZES "23x13x13,64,256"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-        "Usage: dlfs-bench-gemm [options]\n"
-        "Times op(A).op(B) with the BLAS and the naive backend of dlfs_gemm for the\n"
-        "three product shapes of the models (NN: X.W, TN: X^T.G, NT: G.W^T).\n"
-        "\n"
-        "  --ops LIST        NN,TN,NT (default all three)\n"
-        "  --sizes LIST      comma-separated n (n x n x n) or MxNxK, op(A) M x K,\n"
-        "                    op(B) K x N (default %s)\n"
-        "  --max-naive N     skip the naive loop when cbrt(M*N*K) > N (default 512)\n"
-        "  --repeats N       samples per time, the median is reported (default 7)\n"
-        "  --min-time MS     each sample lasts at least this long (default 2)\n"
-        "  --threads N       OpenBLAS threads (default: OpenBLAS's own choice)\n"
-        "  --quick           sizes %s, 3 repeats, naive up to 256\n"
-        "  --csv FILE        also write the table as CSV\n"
-        "  --json            print the results as one JSON array on the last line\n"
-        "  --png FILE        draw the BLAS/naive speedup against size (needs PLplot)\n"
-        "  --help            this text\n"
-        "\n"
-        "Speedup is naive time / BLAS time. 'diff' is max|C_blas - C_naive| / max|C|.\n"
-        "OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS are read by OpenBLAS at start-up.\n",
-        default_sizes, quick_sizes);
-}
+static const char usage_text[] =
+    "Usage: dlfs-bench-gemm [options]\n"
+    "Times op(A).op(B) with the BLAS and the naive backend of dlfs_gemm for the\n"
+    "three product shapes of the models (NN: X.W, TN: X^T.G, NT: G.W^T).\n"
+    "\n"
+    "Speedup is naive time / BLAS time. 'diff' is max|C_blas - C_naive| / max|C|.\n"
+    "OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS are read by OpenBLAS at start-up.\n";
 
 static int parse_shape(const char *s, shape *out)
 {
@@ -98,8 +80,9 @@ static int parse_shape(const char *s, shape *out)
             return 1;
         memcpy(buf, p, len);
         buf[len] = '\0';
-        if (bench_parse_size(buf, MAX_DIM, &v[n++]))
+        if (cli_parse_size(buf, 1, &v[n]) || v[n] > MAX_DIM)
             return 1;
+        n++;
         p += len;
         if (!*p)
             break;
@@ -121,105 +104,70 @@ static int parse_sizes(const char *list, options *o)
     char item[64];
     o->n_sizes = 0;
     while (bench_next_item(&list, item, sizeof item)) {
-        if (o->n_sizes == MAX_SIZES || parse_shape(item, &o->sizes[o->n_sizes])) {
-            fprintf(stderr, "dlfs-bench-gemm: bad size '%s' (n or MxNxK, each 1..%d)\n",
-                    item, MAX_DIM);
-            return 1;
-        }
+        if (o->n_sizes == MAX_SIZES || parse_shape(item, &o->sizes[o->n_sizes]))
+            return cli_error(CLI_EXIT_USAGE, "bad size '%s' (n or MxNxK, each 1..%d)", item,
+                             MAX_DIM);
         o->n_sizes++;
     }
-    if (o->n_sizes == 0) {
-        fprintf(stderr, "dlfs-bench-gemm: --sizes is empty\n");
-        return 1;
-    }
+    if (o->n_sizes == 0)
+        return cli_error(CLI_EXIT_USAGE, "--sizes is empty");
     return 0;
 }
 
-static int parse_ops(const char *list, options *o)
+/* --quick's values where no option gave them; then the ranges and lists. */
+static int finish_args(const cli_option *table, int quick, const char *ops, const char *sizes,
+                       const size_t v[4], options *o)
 {
-    char item[16];
-    o->ops[0] = o->ops[1] = o->ops[2] = 0;
-    while (bench_next_item(&list, item, sizeof item)) {
-        int found = 0;
-        for (int i = 0; i < 3; i++)
-            if (strcmp(item, op_names[i]) == 0)
-                o->ops[i] = found = 1;
-        if (!found) {
-            fprintf(stderr, "dlfs-bench-gemm: unknown op '%s' (NN, TN or NT)\n", item);
-            return 1;
-        }
+    static const bench_list op_list = {"op", "NN, TN or NT", bench_find_name, op_names, 0};
+    size_t max_naive = v[0], repeats = v[1], min_time = v[2], threads = v[3];
+    if (quick) {
+        sizes = cli_given(table, "--sizes") ? sizes : QUICK_SIZES;
+        repeats = cli_given(table, "--repeats") ? repeats : 3;
+        max_naive = cli_given(table, "--max-naive") ? max_naive : 256;
     }
-    return 0;
+    const bench_range ranges[] = {
+        {"--max-naive", max_naive, 1, MAX_DIM}, {"--repeats", repeats, 1, 1000},
+        {"--min-time", min_time, 1, 10000},     {"--threads", threads, 0, 1024},
+    };
+    int rc = bench_check_ranges(ranges, sizeof ranges / sizeof ranges[0]);
+    if (rc || (rc = bench_parse_list(&op_list, ops, o->ops, 3)) || (rc = parse_sizes(sizes, o)))
+        return rc;
+    o->max_naive = max_naive;
+    o->repeats = repeats;
+    o->min_time = 1e-3 * (double)min_time;
+    o->threads = (int)threads;
+    return CLI_PARSED;
 }
 
-/* Returns 0 to run, 1 for a usage error, 2 after --help. */
+/* Returns CLI_PARSED to run, else the exit status (after --help or an error). */
 static int parse_args(int argc, char **argv, options *o)
 {
-    size_t v;
-    if (parse_sizes(default_sizes, o))
-        return 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 2;
-        } else if (strcmp(a, "--json") == 0) {
-            o->json = 1;
-        } else if (strcmp(a, "--quick") == 0) {
-            if (parse_sizes(quick_sizes, o))
-                return 1;
-            o->repeats = 3;
-            o->max_naive = 256;
-        } else if (!val) {
-            fprintf(stderr, "dlfs-bench-gemm: unknown option or missing value: %s\n", a);
-            return 1;
-        } else if (strcmp(a, "--ops") == 0) {
-            if (parse_ops(val, o))
-                return 1;
-            i++;
-        } else if (strcmp(a, "--sizes") == 0) {
-            if (parse_sizes(val, o))
-                return 1;
-            i++;
-        } else if (strcmp(a, "--max-naive") == 0) {
-            if (bench_parse_size(val, MAX_DIM, &o->max_naive))
-                goto bad_value;
-            i++;
-        } else if (strcmp(a, "--repeats") == 0) {
-            if (bench_parse_size(val, 1000, &o->repeats))
-                goto bad_value;
-            i++;
-        } else if (strcmp(a, "--min-time") == 0) {
-            if (bench_parse_size(val, 10000, &v))
-                goto bad_value;
-            o->min_time = 1e-3 * (double)v;
-            i++;
-        } else if (strcmp(a, "--threads") == 0) {
-            if (bench_parse_size(val, 1024, &v))
-                goto bad_value;
-            o->threads = (int)v;
-            i++;
-        } else if (strcmp(a, "--csv") == 0) {
-            o->csv = val;
-            i++;
-        } else if (strcmp(a, "--png") == 0) {
-            o->png = val;
-            i++;
-        } else {
-            fprintf(stderr, "dlfs-bench-gemm: unknown option %s (see --help)\n", a);
-            return 1;
-        }
-        continue;
-    bad_value:
-        fprintf(stderr, "dlfs-bench-gemm: bad value for %s: %s\n", a, val);
-        return 1;
-    }
-    if (!o->ops[0] && !o->ops[1] && !o->ops[2]) {
-        fprintf(stderr, "dlfs-bench-gemm: --ops selects nothing\n");
-        return 1;
-    }
-    return 0;
+    const char *ops = "NN,TN,NT", *sizes = DEFAULT_SIZES;
+    size_t v[4] = {512, 7, 2, 0};  /* max-naive, repeats, min-time (ms), threads */
+    int quick = 0;
+    cli_option table[] = {
+        {"--ops", "LIST", CLI_STRING, &ops, "NN,TN,NT (default all three)", 0},
+        {"--sizes", "LIST", CLI_STRING, &sizes, "comma-separated n (n x n x n) or MxNxK, "
+            "op(A) M x K," BENCH_HELP_BREAK "op(B) K x N (default " DEFAULT_SIZES ")", 0},
+        {"--max-naive", "N", CLI_COUNT, &v[0],
+            "skip the naive loop when cbrt(M*N*K) > N (default 512)", 0},
+        {"--repeats", "N", CLI_COUNT, &v[1],
+            "samples per time, the median is reported (default 7)", 0},
+        {"--min-time", "MS", CLI_COUNT, &v[2], "each sample lasts at least this long (default 2)", 0},
+        {"--threads", "N", CLI_COUNT, &v[3], "OpenBLAS threads (default: OpenBLAS's own choice)", 0},
+        {"--quick", NULL, CLI_FLAG, &quick, "sizes " QUICK_SIZES ", 3 repeats, naive up to 256"
+            BENCH_HELP_BREAK "(where --sizes, --repeats, --max-naive do not say otherwise)", 0},
+        {"--csv", "FILE", CLI_STRING, &o->csv, "also write the table as CSV", 0},
+        {"--json", NULL, CLI_FLAG, &o->json,
+            "print the results as one JSON array on the last line", 0},
+        {"--png", "FILE", CLI_STRING, &o->png,
+            "draw the BLAS/naive speedup against size (needs PLplot)", 0},
+        {NULL, NULL, CLI_FLAG, NULL, NULL, 0},
+    };
+    int rc = cli_parse(argc - 1, argv + 1, table, usage_text);
+    if (rc != CLI_PARSED)
+        return rc;
+    return finish_args(table, quick, ops, sizes, v, o);
 }
 
 static double cube_side(shape s)
@@ -248,10 +196,10 @@ static dlfs_status time_product(const options *o, dlfs_backend be, int op,
 {
     double samples[1000];
     dlfs_status st;
-    double t0 = bench_now();
+    double t0 = cli_now();
     if ((st = dlfs_gemm(be, op_ta[op], op_tb[op], 1.0, A, B, 0.0, C)) != DLFS_OK)
         return st;
-    double first = bench_now() - t0;
+    double first = cli_now() - t0;
 
     size_t inner = 1, n = 0;
     if (first < o->min_time)
@@ -261,12 +209,12 @@ static dlfs_status time_product(const options *o, dlfs_backend be, int op,
     if (first > o->budget / 4)
         samples[n++] = first;
 
-    double start = bench_now();
-    while (n < o->repeats && !(n >= 3 && bench_now() - start > o->budget)) {
-        t0 = bench_now();
+    double start = cli_now();
+    while (n < o->repeats && !(n >= 3 && cli_now() - start > o->budget)) {
+        t0 = cli_now();
         for (size_t r = 0; r < inner; r++)
             dlfs_gemm(be, op_ta[op], op_tb[op], 1.0, A, B, 0.0, C);
-        samples[n++] = (bench_now() - t0) / (double)inner;
+        samples[n++] = (cli_now() - t0) / (double)inner;
     }
     *seconds = bench_median(samples, n);
     return DLFS_OK;
@@ -326,211 +274,172 @@ static void print_row(FILE *f, const row *r)
                 gflops(r->s, r->naive_s), r->naive_s / r->blas_s, r->max_diff);
 }
 
-static int write_csv(const char *path, const row *rows, size_t n, const char *core)
+static const char csv_header[] =
+    "op,m,n,k,blas_ms,blas_gflops,naive_ms,naive_gflops,speedup,max_rel_diff,blas_core\n";
+
+/* A row of the CSV table (bench_csv_row). */
+static void csv_row(FILE *f, const void *rows, size_t i, const char *core)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        return 1;
-    }
-    fprintf(f, "op,m,n,k,blas_ms,blas_gflops,naive_ms,naive_gflops,speedup,max_rel_diff,blas_core\n");
+    const row *r = (const row *)rows + i;
+    fprintf(f, "%s,%zu,%zu,%zu,%.6g,%.6g,", op_names[r->op], r->s.m, r->s.n, r->s.k,
+            1e3 * r->blas_s, gflops(r->s, r->blas_s));
+    if (isnan(r->naive_s))
+        fprintf(f, ",,,,%s\n", core);
+    else
+        fprintf(f, "%.6g,%.6g,%.6g,%.3g,%s\n", 1e3 * r->naive_s, gflops(r->s, r->naive_s),
+                r->naive_s / r->blas_s, r->max_diff, core);
+}
+
+/* One object per row; a skipped naive loop leaves its members null (NaN). */
+static void write_json(FILE *out, const row *rows, size_t n, const char *core)
+{
+    cli_json j;
+    bench_json_array_begin(&j, out);
     for (size_t i = 0; i < n; i++) {
         const row *r = &rows[i];
-        fprintf(f, "%s,%zu,%zu,%zu,%.6g,%.6g,", op_names[r->op], r->s.m, r->s.n, r->s.k,
-                1e3 * r->blas_s, gflops(r->s, r->blas_s));
-        if (isnan(r->naive_s))
-            fprintf(f, ",,,,%s\n", core);
-        else
-            fprintf(f, "%.6g,%.6g,%.6g,%.3g,%s\n", 1e3 * r->naive_s,
-                    gflops(r->s, r->naive_s), r->naive_s / r->blas_s, r->max_diff, core);
+        cli_json_open(&j, NULL, '{');
+        cli_json_string(&j, "op", op_names[r->op]);
+        cli_json_size(&j, "m", r->s.m);
+        cli_json_size(&j, "n", r->s.n);
+        cli_json_size(&j, "k", r->s.k);
+        cli_json_number(&j, "blas_ms", 1e3 * r->blas_s);
+        cli_json_number(&j, "blas_gflops", gflops(r->s, r->blas_s));
+        cli_json_number(&j, "naive_ms", 1e3 * r->naive_s);
+        cli_json_number(&j, "naive_gflops", gflops(r->s, r->naive_s));
+        cli_json_number(&j, "speedup", r->naive_s / r->blas_s);
+        cli_json_string(&j, "blas_core", core);
+        cli_json_close(&j, '}');
     }
-    if (fclose(f) != 0) {
-        perror(path);
-        return 1;
-    }
+    bench_json_array_end(&j);
+}
+
+/* Splits path into its directory (".", "/" or the part before the last '/')
+ * and its file name, for plot_dir_open and plot_figure.name. */
+static int split_path(const char *path, char *dir, size_t size, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    size_t len = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+    if (len >= size)
+        return cli_error(CLI_EXIT_FAILURE, "cannot write %s: name too long", path);
+    memcpy(dir, slash ? path : ".", slash ? len : 1);
+    dir[slash ? len : 1] = '\0';
+    *base = slash ? slash + 1 : path;
     return 0;
 }
 
-static void write_json(FILE *out, const row *rows, size_t n, const char *core)
-{
-    fputc('[', out);
-    for (size_t i = 0; i < n; i++) {
-        const row *r = &rows[i];
-        fprintf(out, "%s{\"op\":\"%s\",\"m\":%zu,\"n\":%zu,\"k\":%zu,\"blas_ms\":%.6g,"
-                     "\"blas_gflops\":%.6g,", i ? "," : "", op_names[r->op],
-                r->s.m, r->s.n, r->s.k, 1e3 * r->blas_s, gflops(r->s, r->blas_s));
-        if (isnan(r->naive_s))
-            fprintf(out, "\"naive_ms\":null,\"naive_gflops\":null,\"speedup\":null,");
-        else
-            fprintf(out, "\"naive_ms\":%.6g,\"naive_gflops\":%.6g,\"speedup\":%.6g,",
-                    1e3 * r->naive_s, gflops(r->s, r->naive_s), r->naive_s / r->blas_s);
-        fprintf(out, "\"blas_core\":");
-        bench_json_string(out, core);
-        fputc('}', out);
-    }
-    fprintf(out, "]\n");
-}
-
-#ifdef DLFS_HAVE_PLPLOT
-/* Speedup against cbrt(M N K), log-log, one line per op. */
+/* The speedup against cbrt(M N K), log-log, one line with markers per op, in
+ * a window 0.1 decade wider than the sizes and from 1x (or below) to the
+ * decade above the largest speedup. */
 static int write_png(const char *path, const row *rows, size_t n, const char *core)
 {
-    const char *menu_a[128], *dev_a[128];
-    const char **menu = menu_a, **devs = dev_a;
-    int ndev = 128, have_cairo = 0;
-    plgDevs(&menu, &devs, &ndev);
-    for (int i = 0; i < ndev; i++)
-        if (strcmp(devs[i], "pngcairo") == 0)
-            have_cairo = 1;
-    if (!have_cairo) {
-        fprintf(stderr, "dlfs-bench-gemm: PLplot has no pngcairo driver; no PNG written\n");
-        return 1;
-    }
-
-    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-    size_t points = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(rows[i].naive_s))
-            continue;
-        double x = log10(cube_side(rows[i].s)), y = log10(rows[i].naive_s / rows[i].blas_s);
-        xmin = fmin(xmin, x);
-        xmax = fmax(xmax, x);
-        ymin = fmin(ymin, y);
-        ymax = fmax(ymax, y);
-        points++;
-    }
-    if (points == 0) {
-        fprintf(stderr, "dlfs-bench-gemm: no naive timings to plot; no PNG written\n");
-        return 1;
-    }
-    ymin = fmin(floor(ymin), 0.0);
-    ymax = ceil(ymax + 0.05);
-    xmin -= 0.1;
-    xmax += 0.1;
-
-    /* PLplot would end the program on a file it cannot open. */
-    FILE *probe = fopen(path, "wb");
-    if (!probe) {
-        fprintf(stderr, "dlfs-bench-gemm: cannot write %s: %s; no PNG written\n", path, strerror(errno));
-        return 1;
-    }
-    fclose(probe);
-
-    plsdev("pngcairo");
-    plsfnam(path);
-    plsetopt("geometry", "900x600");
-    /* White page, black frame, darker line colours than the defaults. */
-    plscolbg(255, 255, 255);
-    plscol0(15, 0, 0, 0);
-    plscol0(1, 200, 30, 30);
-    plscol0(3, 20, 140, 40);
-    plscol0(9, 30, 60, 200);
-    plinit();
-    plcol0(15);
-    plenv(xmin, xmax, ymin, ymax, 0, 30);
-    char title[128];
-    snprintf(title, sizeof title, "dlfs_gemm: BLAS (%s) over the naive loop", core);
-    pllab("size (cube root of M*N*K)", "speedup (naive time / BLAS time)", title);
-
-    static const PLINT colors[3] = {1, 3, 9};
-    double xs[MAX_SIZES], ys[MAX_SIZES];
-    PLINT opt_array[3], line_colors[3], line_styles[3] = {1, 1, 1}, text_colors[3];
-    PLINT symbol_colors[3], symbol_numbers[3] = {1, 1, 1};
-    PLFLT line_widths[3] = {2, 2, 2}, symbol_scales[3] = {1, 1, 1};
-    const char *text[3], *symbols[3] = {"#(728)", "#(728)", "#(728)"};
-    PLINT n_legend = 0;
+    double xs[3][MAX_SIZES], ys[3][MAX_SIZES];
+    plot_series series[3];
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     for (int op = 0; op < 3; op++) {
-        PLINT np = 0;
+        size_t np = 0;
         for (size_t i = 0; i < n && np < MAX_SIZES; i++) {
             if (rows[i].op != op || isnan(rows[i].naive_s))
                 continue;
-            xs[np] = log10(cube_side(rows[i].s));
-            ys[np] = log10(rows[i].naive_s / rows[i].blas_s);
+            xs[op][np] = cube_side(rows[i].s);
+            ys[op][np] = rows[i].naive_s / rows[i].blas_s;
+            x0 = fmin(x0, log10(xs[op][np]));
+            x1 = fmax(x1, log10(xs[op][np]));
+            y0 = fmin(y0, log10(ys[op][np]));
+            y1 = fmax(y1, log10(ys[op][np]));
             np++;
         }
-        if (np == 0)
-            continue;
-        plcol0(colors[op]);
-        plwidth(2);
-        plline(np, xs, ys);
-        plstring(np, xs, ys, "#(728)");
-        opt_array[n_legend] = PL_LEGEND_LINE | PL_LEGEND_SYMBOL;
-        line_colors[n_legend] = text_colors[n_legend] = symbol_colors[n_legend] = colors[op];
-        text[n_legend] = op == 0 ? "NN  X.W" : op == 1 ? "TN  X^T.G" : "NT  G.W^T";
-        n_legend++;
+        /* An op not run keeps its place, so each op keeps its colour. */
+        series[op] = (plot_series){np ? op_labels[op] : NULL, xs[op], ys[op], np,
+                                   PLOT_LINE_POINTS};
     }
-    plcol0(15);
-    PLFLT lw, lh;
-    pllegend(&lw, &lh, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             PL_POSITION_TOP | PL_POSITION_LEFT | PL_POSITION_INSIDE, 0.02, 0.02, 0.1,
-             0, 15, 1, 0, 0, n_legend, opt_array, 1.0, 1.0, 2.0, 0.0, text_colors, text,
-             NULL, NULL, NULL, NULL, line_colors, line_styles, line_widths,
-             symbol_colors, symbol_scales, symbol_numbers, symbols);
-    plend();
+    if (!(x0 <= x1))
+        return cli_error(CLI_EXIT_FAILURE, "no naive timings to plot; no PNG written");
+    char title[128], dir_path[4096];
+    snprintf(title, sizeof title, "dlfs_gemm: BLAS (%s) over the naive loop", core);
+    plot_figure fig = {
+        .title = title,
+        .x = {"size (cube root of M*N*K)", pow(10, x0 - 0.1), pow(10, x1 + 0.1), 1},
+        .y = {"speedup (naive time / BLAS time)", pow(10, fmin(floor(y0), 0.0)),
+              pow(10, ceil(y1 + 0.05)), 1},
+        .legend = PLOT_LEGEND_TOP_LEFT, .series = series, .n_series = 3,
+    };
+    plot_dir dir;
+    if (split_path(path, dir_path, sizeof dir_path, &fig.name) || plot_dir_open(&dir, dir_path))
+        return 1;
+    int rc = plot_draw(&dir, &fig);
+    plot_dir_close(&dir);
+    return rc;
+}
+
+/* What the run will write, checked before the sweep. Returns 0 or an exit
+ * status; a --png that cannot be drawn is dropped with a warning. */
+static int check_outputs(options *o)
+{
+    if (o->csv && cli_check_output_path(o->csv, "the CSV table") != 0)
+        return CLI_EXIT_FAILURE;
+    if (o->png && cli_check_output_path(o->png, "the figure") != 0)
+        return CLI_EXIT_FAILURE;
+    if (o->png && !plot_available()) {
+        cli_error(0, "figures are %s; --png ignored", plot_status());
+        o->png = NULL;
+    }
     return 0;
 }
-#endif
 
-int main(int argc, char **argv)
+/* Times every op and size in turn, printing each row as it is done. */
+static int run_all(const options *o, row *rows, size_t *n_rows)
 {
-    options o = {.ops = {1, 1, 1}, .max_naive = 512, .repeats = 7, .min_time = 2e-3,
-                 .budget = 2.0};
-    int rc = parse_args(argc, argv, &o);
-    if (rc)
-        return rc == 2 ? 0 : 2;
-
-    dlfs_blas_info info;
-    if (bench_blas_setup(stdout, o.threads, &info))
-        return 1;
-#ifndef DLFS_HAVE_PLPLOT
-    if (o.png) {
-        fprintf(stderr, "dlfs-bench-gemm: built without PLplot (meson option plots); "
-                        "--png ignored\n");
-        o.png = NULL;
-    }
-#endif
-
-    row *rows = calloc(3 * o.n_sizes, sizeof *rows);
-    if (!rows) {
-        fprintf(stderr, "dlfs-bench-gemm: out of memory\n");
-        return 1;
-    }
     dlfs_rng rng;
     dlfs_rng_seed(&rng, 2019);
-
     printf("\nproducts C = op(A).op(B), MxNxK: op(A) M x K, op(B) K x N; median of %zu; "
-           "naive up to %zu\n", o.repeats, o.max_naive);
+           "naive up to %zu\n", o->repeats, o->max_naive);
     printf("%-3s %-14s %12s %9s %12s %9s %9s %9s\n", "op", "MxNxK", "blas us", "GFLOP/s",
            "naive us", "GFLOP/s", "speedup", "diff");
     fflush(stdout);
-    size_t n_rows = 0;
+    *n_rows = 0;
     for (int op = 0; op < 3; op++) {
-        if (!o.ops[op])
+        if (!o->ops[op])
             continue;
-        for (size_t i = 0; i < o.n_sizes; i++) {
-            dlfs_status st = run_one(&o, op, o.sizes[i], &rng, &rows[n_rows]);
-            if (st) {
-                fprintf(stderr, "dlfs-bench-gemm: %s: %s\n", dlfs_strerror(st),
-                        dlfs_error_detail());
-                free(rows);
-                return 1;
-            }
-            print_row(stdout, &rows[n_rows++]);
+        for (size_t i = 0; i < o->n_sizes; i++) {
+            dlfs_status st = run_one(o, op, o->sizes[i], &rng, &rows[*n_rows]);
+            if (st)
+                return cli_fail(st, op_names[op]);
+            print_row(stdout, &rows[(*n_rows)++]);
             fflush(stdout);
         }
     }
+    return 0;
+}
 
-    rc = 0;
-    if (o.csv && write_csv(o.csv, rows, n_rows, info.core))
-        rc = 1;
-#ifdef DLFS_HAVE_PLPLOT
+int main(int argc, char **argv)
+{
+    options o = {.budget = 2.0};
+    cli_set_program("dlfs-bench-gemm");
+    int rc = parse_args(argc, argv, &o);
+    if (rc != CLI_PARSED)
+        return rc;
+    if ((rc = check_outputs(&o)) != 0)
+        return rc;
+
+    dlfs_blas_info info;
+    if ((rc = bench_blas_setup(stdout, o.threads, &info)) != 0)
+        return rc;
+    row *rows = calloc(3 * o.n_sizes, sizeof *rows);
+    if (!rows)
+        return cli_error(CLI_EXIT_FAILURE, "out of memory");
+    size_t n_rows;
+    if ((rc = run_all(&o, rows, &n_rows)) != 0) {
+        free(rows);
+        return rc;
+    }
+    if (o.csv && bench_write_csv(o.csv, csv_header, csv_row, rows, n_rows, info.core))
+        rc = CLI_EXIT_FAILURE;
     if (o.png) {
         if (write_png(o.png, rows, n_rows, info.core))
-            rc = 1;
+            rc = CLI_EXIT_FAILURE;
         else
             printf("wrote %s\n", o.png);
     }
-#endif
     if (o.json)
         write_json(stdout, rows, n_rows, info.core);
     free(rows);

@@ -1,10 +1,11 @@
 /* bench/bench_train.c - dlfs-bench-train: one training step against its dgemm floor.
  *
- * A step is what dlfs_linreg_train / dlfs_nn_train do per iteration: gather a
- * batch, forward, loss, backward, check, update. It is timed as the trainer runs
- * it: a loss callback stamps CLOCK_MONOTONIC after every iteration and the gap
- * between two stamps is one step. The first --warmup steps are dropped and the
- * median of the next --steps is reported.
+ * A step is what dlfs_model_train runs per iteration for the regression and the
+ * network: gather a batch, forward, loss, backward, check, update. It is timed
+ * as the trainer runs it: a loss callback stamps CLOCK_MONOTONIC after every
+ * iteration and the gap between two stamps is one step. The first --warmup
+ * steps are dropped and the median of the next --steps is reported. A
+ * closed-form fit (DLFS_MODEL_OLS) has no steps, so it is not benchmarked here.
  *
  * The floor, timed in the same run, is the step's matrix products alone: the
  * same cblas_dgemm calls with the same shapes and transposes on preallocated
@@ -30,12 +31,15 @@
 #include <dlfs/dlfs.h>
 
 #include "bench_util.h"
+#include "cli.h"
+#include "files.h"
+#include "json.h"
 
 #define MAX_CONFIGS 64
 #define MAX_DIM 65536
 
-typedef enum model_kind { MODEL_LINREG = 0, MODEL_NN = 1 } model_kind;
-static const char *const model_names[2] = {"linreg", "nn"};
+/* The kinds with training steps, in the order of the table. */
+static const dlfs_model_kind bench_kinds[2] = {DLFS_MODEL_LINREG, DLFS_MODEL_NN};
 
 typedef struct size_preset {
     const char *name;
@@ -50,7 +54,7 @@ static const size_preset presets[] = {
 #define N_PRESETS (sizeof presets / sizeof presets[0])
 
 typedef struct config {
-    model_kind model;
+    dlfs_model_kind model;
     dlfs_backend backend;
     size_preset size;
     /* results */
@@ -61,8 +65,8 @@ typedef struct config {
 } config;
 
 typedef struct options {
-    int models[2];
-    int backends[2];
+    int models[2];         /* of bench_kinds */
+    int backends[2];       /* by dlfs_backend value */
     int sizes[N_PRESETS];
     int custom;
     size_preset custom_size;
@@ -74,162 +78,137 @@ typedef struct options {
     int json;
 } options;
 
-static void usage(FILE *out)
+static const char usage_text[] =
+    "Usage: dlfs-bench-train [options]\n"
+    "Times one training step (batch gather, forward, loss, backward, update) of the\n"
+    "regression and the network as dlfs_*_train runs it, and in the same run the\n"
+    "step's cblas_dgemm calls alone (the dgemm floor).\n"
+    "\n"
+    "--batch, --features, --hidden and --outputs give a custom size (unset ones from\n"
+    "the chapter: 23, 13, 13, 1); alone it replaces --sizes, with --sizes it is added.\n"
+    "\n"
+    "ratio = ms/step / floor ms/step. The floor is the BLAS products for both\n"
+    "backends. OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS are read by OpenBLAS at\n"
+    "start-up.\n";
+
+/* The option values as given, before --quick and the checks. */
+typedef struct raw_args {
+    const char *models, *backends, *sizes, *init;
+    size_t dims[4];        /* --batch, --features, --hidden, --outputs */
+    size_t steps, repeats, rows, threads;
+    uint64_t warmup;
+    int quick;
+} raw_args;
+
+static int find_model(const char *item, const void *ctx)
 {
-    fprintf(out,
-        "Usage: dlfs-bench-train [options]\n"
-        "Times one training step (batch gather, forward, loss, backward, update) of the\n"
-        "regression and the network as dlfs_*_train runs it, and in the same run the\n"
-        "step's cblas_dgemm calls alone (the dgemm floor).\n"
-        "\n"
-        "  --model M         linreg, nn or all (default all)\n"
-        "  --backend B       blas, naive or all (default all)\n"
-        "  --sizes LIST      of chapter (B=23 k=13 h=13), medium (B=64 k=64 h=128),\n"
-        "                    large (B=256 k=256 h=512); default all three\n"
-        "  --batch B --features K --hidden H --outputs M\n"
-        "                    a custom size (unset ones from the chapter: 23, 13, 13, 1);\n"
-        "                    alone it replaces --sizes, with --sizes it is added\n"
-        "  --steps N         steps measured per run, median reported (default 100)\n"
-        "  --warmup N        steps dropped before measuring (default 10)\n"
-        "  --repeats N       training runs per configuration, steps pooled (default 1)\n"
-        "  --rows N          rows of the synthetic set, rounded up to a multiple of B\n"
-        "                    (default 8 B)\n"
-        "  --init I          normal (the book, default) or scaled\n"
-        "  --threads N       OpenBLAS threads (default: OpenBLAS's own choice)\n"
-        "  --quick           chapter size, 30 steps, 5 warm-up (for meson test --benchmark)\n"
-        "  --csv FILE        also write the table as CSV\n"
-        "  --json            print the results as one JSON array on the last line\n"
-        "  --help            this text\n"
-        "\n"
-        "ratio = ms/step / floor ms/step. The floor is the BLAS products for both\n"
-        "backends. OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS are read by OpenBLAS at\n"
-        "start-up.\n");
+    dlfs_model_kind kind;
+    (void)ctx;
+    if (dlfs_model_kind_parse(item, &kind) != DLFS_OK)
+        return BENCH_UNKNOWN;
+    if (kind == DLFS_MODEL_OLS) {
+        cli_error(CLI_EXIT_USAGE, "--model ols: a closed-form fit has no training steps to "
+                                  "time (linreg, nn or all)");
+        return BENCH_REFUSED;
+    }
+    return kind == bench_kinds[0] ? 0 : 1;
 }
 
-static int parse_list(const char *list, const char *const *names, size_t n_names,
-                      int *flags, const char *what)
+static int find_backend(const char *item, const void *ctx)
 {
-    char item[32];
-    for (size_t i = 0; i < n_names; i++)
-        flags[i] = 0;
-    int any = 0;
-    while (bench_next_item(&list, item, sizeof item)) {
-        int found = 0;
-        if (strcmp(item, "all") == 0) {
-            for (size_t i = 0; i < n_names; i++)
-                flags[i] = 1;
-            found = 1;
-        }
-        for (size_t i = 0; i < n_names; i++)
-            if (strcmp(item, names[i]) == 0)
-                flags[i] = found = 1;
-        if (!found) {
-            fprintf(stderr, "dlfs-bench-train: unknown %s '%s'\n", what, item);
-            return 1;
-        }
-        any = 1;
-    }
-    if (!any) {
-        fprintf(stderr, "dlfs-bench-train: no %s given\n", what);
-        return 1;
-    }
-    return 0;
+    dlfs_backend b;
+    (void)ctx;
+    return dlfs_backend_parse(item, &b) == DLFS_OK ? (int)b : BENCH_UNKNOWN;
 }
 
-/* Returns 0 to run, 1 for a usage error, 2 after --help. */
+static int find_preset(const char *item, const void *ctx)
+{
+    (void)ctx;
+    for (size_t i = 0; i < N_PRESETS; i++)
+        if (strcmp(item, presets[i].name) == 0)
+            return (int)i;
+    return BENCH_UNKNOWN;
+}
+
+/* The lists, the custom size, the ranges and --quick's values where no option
+ * gave them. Returns CLI_PARSED or the exit status after an error. */
+static int finish_args(const cli_option *table, raw_args *a, options *o)
+{
+    static const bench_list model_list = {"model", "linreg, nn or all", find_model, NULL, 1};
+    static const bench_list backend_list = {"backend", "blas, naive or all", find_backend,
+                                            NULL, 1};
+    static const bench_list size_list = {"size", "chapter, medium, large or all", find_preset,
+                                         NULL, 1};
+    if (a->quick) {
+        a->sizes = cli_given(table, "--sizes") ? a->sizes : "chapter";
+        a->steps = cli_given(table, "--steps") ? a->steps : 30;
+        a->warmup = cli_given(table, "--warmup") ? a->warmup : 5;
+    }
+    const bench_range ranges[] = {
+        {"--batch", a->dims[0], 1, MAX_DIM},   {"--features", a->dims[1], 1, MAX_DIM},
+        {"--hidden", a->dims[2], 1, MAX_DIM},  {"--outputs", a->dims[3], 1, MAX_DIM},
+        {"--steps", a->steps, 1, 10000000},    {"--warmup", a->warmup, 0, 1000000},
+        {"--repeats", a->repeats, 1, 1000},    {"--rows", a->rows, 0, (uint64_t)1 << 40},
+        {"--threads", a->threads, 0, 1024},
+    };
+    int rc = bench_check_ranges(ranges, sizeof ranges / sizeof ranges[0]);
+    if (rc || (rc = bench_parse_list(&model_list, a->models, o->models, 2))
+        || (rc = bench_parse_list(&backend_list, a->backends, o->backends, 2))
+        || (rc = bench_parse_list(&size_list, a->sizes, o->sizes, N_PRESETS)))
+        return rc;
+    if (strcmp(a->init, "normal") != 0 && strcmp(a->init, "scaled") != 0)
+        return cli_error(CLI_EXIT_USAGE, "--init expects normal or scaled, got '%s'", a->init);
+    o->init = a->init[0] == 'n' ? DLFS_INIT_NORMAL : DLFS_INIT_SCALED;
+    o->custom = cli_given(table, "--batch") || cli_given(table, "--features")
+                || cli_given(table, "--hidden") || cli_given(table, "--outputs");
+    o->custom_size = (size_preset){"custom", a->dims[0], a->dims[1], a->dims[2], a->dims[3]};
+    if (o->custom && !a->quick && !cli_given(table, "--sizes"))
+        memset(o->sizes, 0, sizeof o->sizes);
+    o->steps = a->steps;
+    o->warmup = (size_t)a->warmup;
+    o->repeats = a->repeats;
+    o->rows = a->rows;
+    o->threads = (int)a->threads;
+    return CLI_PARSED;
+}
+
+/* Returns CLI_PARSED to run, else the exit status (after --help or an error). */
 static int parse_args(int argc, char **argv, options *o)
 {
-    static const char *const backend_names[2] = {"blas", "naive"};
-    const char *preset_names[N_PRESETS];
-    for (size_t i = 0; i < N_PRESETS; i++)
-        preset_names[i] = presets[i].name;
-    int sizes_given = 0;
-    size_t v;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 2;
-        } else if (strcmp(a, "--json") == 0) {
-            o->json = 1;
-            continue;
-        } else if (strcmp(a, "--quick") == 0) {
-            for (size_t s = 0; s < N_PRESETS; s++)
-                o->sizes[s] = s == 0;
-            sizes_given = 1;
-            o->steps = 30;
-            o->warmup = 5;
-            continue;
-        } else if (!val) {
-            fprintf(stderr, "dlfs-bench-train: unknown option or missing value: %s\n", a);
-            return 1;
-        }
-        i++;
-        if (strcmp(a, "--model") == 0) {
-            if (parse_list(val, model_names, 2, o->models, "model"))
-                return 1;
-        } else if (strcmp(a, "--backend") == 0) {
-            if (parse_list(val, backend_names, 2, o->backends, "backend"))
-                return 1;
-        } else if (strcmp(a, "--sizes") == 0) {
-            if (parse_list(val, preset_names, N_PRESETS, o->sizes, "size"))
-                return 1;
-            sizes_given = 1;
-        } else if (strcmp(a, "--batch") == 0 || strcmp(a, "--features") == 0
-                   || strcmp(a, "--hidden") == 0 || strcmp(a, "--outputs") == 0) {
-            if (bench_parse_size(val, MAX_DIM, &v))
-                goto bad_value;
-            o->custom = 1;
-            if (a[2] == 'b')
-                o->custom_size.batch = v;
-            else if (a[2] == 'f')
-                o->custom_size.features = v;
-            else if (a[2] == 'h')
-                o->custom_size.hidden = v;
-            else
-                o->custom_size.outputs = v;
-        } else if (strcmp(a, "--steps") == 0) {
-            if (bench_parse_size(val, 10000000, &o->steps))
-                goto bad_value;
-        } else if (strcmp(a, "--warmup") == 0) {
-            if (strcmp(val, "0") == 0)
-                o->warmup = 0;
-            else if (bench_parse_size(val, 1000000, &o->warmup))
-                goto bad_value;
-        } else if (strcmp(a, "--repeats") == 0) {
-            if (bench_parse_size(val, 1000, &o->repeats))
-                goto bad_value;
-        } else if (strcmp(a, "--rows") == 0) {
-            if (bench_parse_size(val, (size_t)1 << 40, &o->rows))
-                goto bad_value;
-        } else if (strcmp(a, "--threads") == 0) {
-            if (bench_parse_size(val, 1024, &v))
-                goto bad_value;
-            o->threads = (int)v;
-        } else if (strcmp(a, "--init") == 0) {
-            if (strcmp(val, "normal") == 0)
-                o->init = DLFS_INIT_NORMAL;
-            else if (strcmp(val, "scaled") == 0)
-                o->init = DLFS_INIT_SCALED;
-            else
-                goto bad_value;
-        } else if (strcmp(a, "--csv") == 0) {
-            o->csv = val;
-        } else {
-            fprintf(stderr, "dlfs-bench-train: unknown option %s (see --help)\n", a);
-            return 1;
-        }
-        continue;
-    bad_value:
-        fprintf(stderr, "dlfs-bench-train: bad value for %s: %s\n", a, val);
-        return 1;
-    }
-    if (o->custom && !sizes_given)
-        for (size_t s = 0; s < N_PRESETS; s++)
-            o->sizes[s] = 0;
-    return 0;
+    raw_args a = {"all", "all", "all", "normal", {23, 13, 13, 1}, 100, 1, 0, 0, 10, 0};
+    cli_option table[] = {
+        {"--model", "M", CLI_STRING, &a.models,
+            "linreg, nn or all (default all); ols has no steps to time", 0},
+        {"--backend", "B", CLI_STRING, &a.backends, "blas, naive or all (default all)", 0},
+        {"--sizes", "LIST", CLI_STRING, &a.sizes, "of chapter (B=23 k=13 h=13), medium "
+            "(B=64 k=64 h=128)," BENCH_HELP_BREAK "large (B=256 k=256 h=512); default all three",
+            0},
+        {"--batch", "B", CLI_COUNT, &a.dims[0], "a custom size: rows per batch (chapter: 23)", 0},
+        {"--features", "K", CLI_COUNT, &a.dims[1], "a custom size: inputs (chapter: 13)", 0},
+        {"--hidden", "H", CLI_COUNT, &a.dims[2], "a custom size: hidden units (chapter: 13)", 0},
+        {"--outputs", "M", CLI_COUNT, &a.dims[3], "a custom size: outputs (chapter: 1)", 0},
+        {"--steps", "N", CLI_COUNT, &a.steps,
+            "steps measured per run, median reported (default 100)", 0},
+        {"--warmup", "N", CLI_U64, &a.warmup, "steps dropped before measuring (default 10)", 0},
+        {"--repeats", "N", CLI_COUNT, &a.repeats,
+            "training runs per configuration, steps pooled (default 1)", 0},
+        {"--rows", "N", CLI_COUNT, &a.rows, "rows of the synthetic set, rounded up to a "
+            "multiple of B" BENCH_HELP_BREAK "(default 8 B)", 0},
+        {"--init", "I", CLI_STRING, &a.init, "normal (the book, default) or scaled", 0},
+        {"--threads", "N", CLI_COUNT, &a.threads,
+            "OpenBLAS threads (default: OpenBLAS's own choice)", 0},
+        {"--quick", NULL, CLI_FLAG, &a.quick, "chapter size, 30 steps, 5 warm-up (for meson "
+            "test --benchmark)" BENCH_HELP_BREAK "(where --sizes, --steps, --warmup do not "
+            "say otherwise)", 0},
+        {"--csv", "FILE", CLI_STRING, &o->csv, "also write the table as CSV", 0},
+        {"--json", NULL, CLI_FLAG, &o->json,
+            "print the results as one JSON array on the last line", 0},
+        {NULL, NULL, CLI_FLAG, NULL, NULL, 0},
+    };
+    int rc = cli_parse(argc - 1, argv + 1, table, usage_text);
+    if (rc != CLI_PARSED)
+        return rc;
+    return finish_args(table, &a, o);
 }
 
 /* ---- the dgemm floor ----------------------------------------------------- */
@@ -280,10 +259,10 @@ static int floor_alloc(floor_bufs *f, const size_preset *s, dlfs_rng *rng)
 }
 
 /* One step's products (see the top of this file). */
-static void floor_step(const floor_bufs *f, model_kind model, const size_preset *s)
+static void floor_step(const floor_bufs *f, dlfs_model_kind model, const size_preset *s)
 {
     const size_t B = s->batch, k = s->features, h = s->hidden, m = s->outputs;
-    if (model == MODEL_NN) {
+    if (model == DLFS_MODEL_NN) {
         dgemm(0, 0, B, h, k, f->X, f->W1, f->M1);   /* M1 = X . W1 */
         dgemm(0, 0, B, m, h, f->O1, f->W2, f->M2);  /* M2 = O1 . W2 */
         dgemm(1, 0, h, m, B, f->O1, f->dP, f->dW2); /* dW2 = O1^T . dP */
@@ -308,7 +287,7 @@ static int on_loss(size_t iteration, double loss, void *user)
     (void)loss;
     stamps *s = user;
     if (s->n < s->cap)
-        s->t[s->n++] = bench_now();
+        s->t[s->n++] = cli_now();
     return 0;
 }
 
@@ -340,87 +319,99 @@ static dlfs_status make_data(dlfs_matrix *X, dlfs_matrix *y, size_t n, const siz
     return DLFS_OK;
 }
 
-static dlfs_status run_config(const options *o, config *c)
+/* What one configuration's runs use: the data, the model, the stamps and the
+ * samples, the floor's buffers. */
+typedef struct run_bufs {
+    dlfs_matrix X, y;
+    dlfs_model model;
+    floor_bufs fb;
+    double *step_s, *floor_s, *t;
+} run_bufs;
+
+static dlfs_status run_alloc(const options *o, config *c, run_bufs *r)
 {
     const size_preset *s = &c->size;
-    const size_t per_run = o->warmup + o->steps + 1;  /* stamps: steps gaps after the warm-up */
+    const size_t h = c->model == DLFS_MODEL_NN ? s->hidden : 0;
     size_t n = o->rows ? o->rows : 8 * s->batch;
     n = (n + s->batch - 1) / s->batch * s->batch;
     c->rows = n;
 
     dlfs_rng rng;
     dlfs_rng_seed(&rng, 180807);
-    dlfs_matrix X = {0}, y = {0};
-    dlfs_linreg lr = {0};
-    dlfs_nn nn = {0};
-    floor_bufs fb = {0};
-    double *step_s = NULL, *floor_s = NULL, *t = NULL;
     dlfs_status st;
+    if ((st = make_data(&r->X, &r->y, n, s, &rng))
+        || (st = dlfs_model_alloc(&r->model, c->model, s->features, h, s->outputs))
+        || (st = dlfs_model_set_backend(&r->model, c->backend)))
+        return st;
+    r->step_s = malloc(o->repeats * o->steps * sizeof *r->step_s);
+    r->floor_s = malloc(o->repeats * o->steps * sizeof *r->floor_s);
+    r->t = malloc((o->warmup + o->steps + 1) * sizeof *r->t);
+    if (!r->step_s || !r->floor_s || !r->t || floor_alloc(&r->fb, s, &rng))
+        return DLFS_ENOMEM;
+    return DLFS_OK;
+}
 
-    if ((st = make_data(&X, &y, n, s, &rng)))
-        goto done;
-    if (c->model == MODEL_NN)
-        st = dlfs_nn_alloc(&nn, s->features, s->hidden, s->outputs);
-    else
-        st = dlfs_linreg_alloc(&lr, s->features, s->outputs);
-    if (st)
-        goto done;
-    nn.backend = lr.backend = c->backend;
+static void run_free(run_bufs *r)
+{
+    free(r->t);
+    free(r->step_s);
+    free(r->floor_s);
+    free(r->fb.block);
+    dlfs_model_free(&r->model);
+    dlfs_matrix_free(&r->X);
+    dlfs_matrix_free(&r->y);
+}
 
-    step_s = malloc(o->repeats * o->steps * sizeof *step_s);
-    floor_s = malloc(o->repeats * o->steps * sizeof *floor_s);
-    t = malloc(per_run * sizeof *t);
-    if (!step_s || !floor_s || !t || floor_alloc(&fb, s, &rng)) {
-        st = DLFS_ENOMEM;
-        goto done;
-    }
-
+/* --repeats training runs of warmup + steps + 1 iterations, each followed by
+ * as many floors; the medians of the gaps after the warm-up go to *c. */
+static dlfs_status run_time(const options *o, config *c, run_bufs *r)
+{
+    const size_t per_run = o->warmup + o->steps + 1;  /* stamps: steps gaps after the warm-up */
     dlfs_train_options opt;
-    dlfs_train_options_default(&opt);
+    dlfs_status st = dlfs_model_train_options_default(&r->model, &opt);
+    if (st)
+        return st;
     opt.iterations = per_run;
-    opt.batch_size = s->batch;
+    opt.epochs = 0;
+    opt.batch_size = c->size.batch;
     opt.learning_rate = o->lr;
     opt.init_weights = 1;
     opt.init = o->init;
     opt.on_loss = on_loss;
 
     size_t ns = 0, nf = 0;
-    for (size_t r = 0; r < o->repeats; r++) {
+    for (size_t k = 0; k < o->repeats; k++) {
         /* The step, as the trainer runs it. */
-        stamps sp = {t, 0, per_run};
+        stamps sp = {r->t, 0, per_run};
         opt.user = &sp;
-        opt.seed = 180807 + r;
+        opt.seed = 180807 + k;
         dlfs_train_result res;
-        if (c->model == MODEL_NN)
-            st = dlfs_nn_train(&nn, &X, &y, &opt, &res);
-        else
-            st = dlfs_linreg_train(&lr, &X, &y, &opt, &res);
-        if (st)
-            goto done;
+        if ((st = dlfs_model_train(&r->model, &r->X, &r->y, &opt, &res)))
+            return st;
         for (size_t i = o->warmup + 1; i < sp.n; i++)
-            step_s[ns++] = t[i] - t[i - 1];
+            r->step_s[ns++] = r->t[i] - r->t[i - 1];
 
         /* The floor, timed the same way: gaps between stamps. */
         for (size_t i = 0; i < per_run; i++) {
-            floor_step(&fb, c->model, s);
-            t[i] = bench_now();
+            floor_step(&r->fb, c->model, &c->size);
+            r->t[i] = cli_now();
         }
         for (size_t i = o->warmup + 1; i < per_run; i++)
-            floor_s[nf++] = t[i] - t[i - 1];
+            r->floor_s[nf++] = r->t[i] - r->t[i - 1];
     }
     c->steps = ns;
-    c->ms_per_step = 1e3 * bench_median(step_s, ns);
-    c->floor_ms = 1e3 * bench_median(floor_s, nf);
+    c->ms_per_step = 1e3 * bench_median(r->step_s, ns);
+    c->floor_ms = 1e3 * bench_median(r->floor_s, nf);
+    return DLFS_OK;
+}
 
-done:
-    free(t);
-    free(step_s);
-    free(floor_s);
-    free(fb.block);
-    dlfs_nn_free(&nn);
-    dlfs_linreg_free(&lr);
-    dlfs_matrix_free(&X);
-    dlfs_matrix_free(&y);
+static dlfs_status run_config(const options *o, config *c)
+{
+    run_bufs r = {0};
+    dlfs_status st = run_alloc(o, c, &r);
+    if (!st)
+        st = run_time(o, c, &r);
+    run_free(&r);
     return st;
 }
 
@@ -435,64 +426,60 @@ static void print_header(FILE *f)
 static void print_config(FILE *f, const config *c)
 {
     char h[24];
-    if (c->model == MODEL_NN)
+    if (c->model == DLFS_MODEL_NN)
         snprintf(h, sizeof h, "%zu", c->size.hidden);
     else
         snprintf(h, sizeof h, "-");
     fprintf(f, "%-7s %-7s %-8s %5zu %5zu %5s %3zu %6zu %11.6f %11.6f %7.3f\n",
-            model_names[c->model], dlfs_backend_name(c->backend), c->size.name,
+            dlfs_model_kind_name(c->model), dlfs_backend_name(c->backend), c->size.name,
             c->size.batch, c->size.features, h, c->size.outputs, c->steps,
             c->ms_per_step, c->floor_ms, c->ms_per_step / c->floor_ms);
 }
 
-static int write_csv(const char *path, const config *cs, size_t n, const char *core)
+static const char csv_header[] =
+    "model,backend,size,batch,features,hidden,outputs,rows,steps,ms_per_step,"
+    "floor_ms_per_step,ratio,blas_core\n";
+
+/* A row of the CSV table (bench_csv_row); hidden is empty for the regression. */
+static void csv_row(FILE *f, const void *rows, size_t i, const char *core)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        return 1;
-    }
-    fprintf(f, "model,backend,size,batch,features,hidden,outputs,rows,steps,ms_per_step,"
-               "floor_ms_per_step,ratio,blas_core\n");
-    for (size_t i = 0; i < n; i++) {
-        const config *c = &cs[i];
-        fprintf(f, "%s,%s,%s,%zu,%zu,", model_names[c->model], dlfs_backend_name(c->backend),
-                c->size.name, c->size.batch, c->size.features);
-        if (c->model == MODEL_NN)
-            fprintf(f, "%zu", c->size.hidden);
-        fprintf(f, ",%zu,%zu,%zu,%.6g,%.6g,%.6g,%s\n", c->size.outputs, c->rows, c->steps,
-                c->ms_per_step, c->floor_ms, c->ms_per_step / c->floor_ms, core);
-    }
-    if (fclose(f) != 0) {
-        perror(path);
-        return 1;
-    }
-    return 0;
+    const config *c = (const config *)rows + i;
+    fprintf(f, "%s,%s,%s,%zu,%zu,", dlfs_model_kind_name(c->model),
+            dlfs_backend_name(c->backend), c->size.name, c->size.batch, c->size.features);
+    if (c->model == DLFS_MODEL_NN)
+        fprintf(f, "%zu", c->size.hidden);
+    fprintf(f, ",%zu,%zu,%zu,%.6g,%.6g,%.6g,%s\n", c->size.outputs, c->rows, c->steps,
+            c->ms_per_step, c->floor_ms, c->ms_per_step / c->floor_ms, core);
 }
 
 /* hidden is null for the regression, which has no hidden layer. */
 static void write_json(FILE *out, const config *cs, size_t n, const char *core, int threads)
 {
-    fputc('[', out);
+    cli_json j;
+    bench_json_array_begin(&j, out);
     for (size_t i = 0; i < n; i++) {
         const config *c = &cs[i];
-        fprintf(out, "%s{\"model\":\"%s\",\"backend\":\"%s\",\"size\":", i ? "," : "",
-                model_names[c->model], dlfs_backend_name(c->backend));
-        bench_json_string(out, c->size.name);
-        fprintf(out, ",\"batch\":%zu,\"features\":%zu,\"hidden\":", c->size.batch,
-                c->size.features);
-        if (c->model == MODEL_NN)
-            fprintf(out, "%zu", c->size.hidden);
+        cli_json_open(&j, NULL, '{');
+        cli_json_string(&j, "model", dlfs_model_kind_name(c->model));
+        cli_json_string(&j, "backend", dlfs_backend_name(c->backend));
+        cli_json_string(&j, "size", c->size.name);
+        cli_json_size(&j, "batch", c->size.batch);
+        cli_json_size(&j, "features", c->size.features);
+        if (c->model == DLFS_MODEL_NN)
+            cli_json_size(&j, "hidden", c->size.hidden);
         else
-            fprintf(out, "null");
-        fprintf(out, ",\"outputs\":%zu,\"rows\":%zu,\"steps\":%zu,\"ms_per_step\":%.6g,"
-                     "\"floor_ms_per_step\":%.6g,\"ratio\":%.6g,\"threads\":%d,\"blas_core\":",
-                c->size.outputs, c->rows, c->steps, c->ms_per_step, c->floor_ms,
-                c->ms_per_step / c->floor_ms, threads);
-        bench_json_string(out, core);
-        fputc('}', out);
+            cli_json_null(&j, "hidden");
+        cli_json_size(&j, "outputs", c->size.outputs);
+        cli_json_size(&j, "rows", c->rows);
+        cli_json_size(&j, "steps", c->steps);
+        cli_json_number(&j, "ms_per_step", c->ms_per_step);
+        cli_json_number(&j, "floor_ms_per_step", c->floor_ms);
+        cli_json_number(&j, "ratio", c->ms_per_step / c->floor_ms);
+        cli_json_number(&j, "threads", threads);
+        cli_json_string(&j, "blas_core", core);
+        cli_json_close(&j, '}');
     }
-    fprintf(out, "]\n");
+    bench_json_array_end(&j);
 }
 
 /* For each BLAS row with a naive twin: how much faster the BLAS step is. */
@@ -510,49 +497,52 @@ static void print_speedups(FILE *f, const config *cs, size_t n)
                 fprintf(f, "\nstep time, naive / blas:\n");
                 header = 1;
             }
-            fprintf(f, "  %-7s %-8s %7.2fx\n", model_names[cs[i].model], cs[i].size.name,
-                    cs[j].ms_per_step / cs[i].ms_per_step);
+            fprintf(f, "  %-7s %-8s %7.2fx\n", dlfs_model_kind_name(cs[i].model),
+                    cs[i].size.name, cs[j].ms_per_step / cs[i].ms_per_step);
         }
     }
+}
+
+/* The configurations to run, model by model, size by size, backend by
+ * backend; returns how many. */
+static size_t make_configs(const options *o, config *cs)
+{
+    size_t n = 0;
+    for (int m = 0; m < 2; m++)
+        for (size_t s = 0; s < N_PRESETS + 1; s++)
+            for (int b = 0; b < 2; b++) {
+                if (!o->models[m] || !o->backends[b])
+                    continue;
+                if (s < N_PRESETS ? !o->sizes[s] : !o->custom)
+                    continue;
+                cs[n++] = (config){.model = bench_kinds[m],
+                                   .backend = b ? DLFS_BACKEND_NAIVE : DLFS_BACKEND_BLAS,
+                                   .size = s < N_PRESETS ? presets[s] : o->custom_size};
+            }
+    return n;
 }
 
 int main(int argc, char **argv)
 {
     options o = {
-        .models = {1, 1}, .backends = {1, 1}, .sizes = {1, 1, 1},
-        .custom_size = {"custom", 23, 13, 13, 1},
-        .steps = 100, .warmup = 10, .repeats = 1,
-        .init = DLFS_INIT_NORMAL,
         /* Small enough that no size here diverges from N(0, 1) weights; the time
          * of a step does not depend on it. */
         .lr = 1e-4,
     };
+    cli_set_program("dlfs-bench-train");
     int rc = parse_args(argc, argv, &o);
-    if (rc)
-        return rc == 2 ? 0 : 2;
+    if (rc != CLI_PARSED)
+        return rc;
+    config cs[MAX_CONFIGS];
+    const size_t n = make_configs(&o, cs);
+    if (n == 0)
+        return cli_error(CLI_EXIT_USAGE, "nothing to run");
+    if (o.csv && cli_check_output_path(o.csv, "the CSV table") != 0)
+        return CLI_EXIT_FAILURE;
 
     dlfs_blas_info info;
-    if (bench_blas_setup(stdout, o.threads, &info))
-        return 1;
-
-    config cs[MAX_CONFIGS];
-    size_t n = 0;
-    for (int m = 0; m < 2; m++)
-        for (size_t s = 0; s < N_PRESETS + 1; s++)
-            for (int b = 0; b < 2; b++) {
-                if (!o.models[m] || !o.backends[b])
-                    continue;
-                if (s < N_PRESETS ? !o.sizes[s] : !o.custom)
-                    continue;
-                cs[n++] = (config){.model = (model_kind)m,
-                                   .backend = b ? DLFS_BACKEND_NAIVE : DLFS_BACKEND_BLAS,
-                                   .size = s < N_PRESETS ? presets[s] : o.custom_size};
-            }
-    if (n == 0) {
-        fprintf(stderr, "dlfs-bench-train: nothing to run\n");
-        return 2;
-    }
-
+    if ((rc = bench_blas_setup(stdout, o.threads, &info)) != 0)
+        return rc;
     printf("\none training step vs its dgemm floor; median of %zu steps x %zu run%s after "
            "%zu warm-up, %d BLAS thread%s\n", o.steps, o.repeats, o.repeats == 1 ? "" : "s",
            o.warmup, info.threads, info.threads == 1 ? "" : "s");
@@ -560,20 +550,18 @@ int main(int argc, char **argv)
     fflush(stdout);
     for (size_t i = 0; i < n; i++) {
         dlfs_status st = run_config(&o, &cs[i]);
-        if (st) {
-            fprintf(stderr, "dlfs-bench-train: %s %s %s: %s: %s\n", model_names[cs[i].model],
-                    dlfs_backend_name(cs[i].backend), cs[i].size.name, dlfs_strerror(st),
-                    dlfs_error_detail());
-            return 1;
-        }
+        if (st)
+            return cli_error(CLI_EXIT_FAILURE, "%s %s %s: %s",
+                             dlfs_model_kind_name(cs[i].model), dlfs_backend_name(cs[i].backend),
+                             cs[i].size.name, cli_detail(st));
         print_config(stdout, &cs[i]);
         fflush(stdout);
     }
     print_speedups(stdout, cs, n);
 
     rc = 0;
-    if (o.csv && write_csv(o.csv, cs, n, info.core))
-        rc = 1;
+    if (o.csv && bench_write_csv(o.csv, csv_header, csv_row, cs, n, info.core))
+        rc = CLI_EXIT_FAILURE;
     if (o.json)
         write_json(stdout, cs, n, info.core, info.threads);
     return rc;

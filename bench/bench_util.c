@@ -1,18 +1,11 @@
 /* bench/bench_util.c - see bench_util.h. */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench_util.h"
-
-double bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "cli.h"
+#include "files.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -26,19 +19,6 @@ double bench_median(double *x, size_t n)
         return NAN;
     qsort(x, n, sizeof *x, cmp_double);
     return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
-}
-
-int bench_parse_size(const char *s, size_t max, size_t *out)
-{
-    if (!s || *s < '0' || *s > '9')
-        return 1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v == 0 || v > max)
-        return 1;
-    *out = (size_t)v;
-    return 0;
 }
 
 int bench_next_item(const char **list, char *item, size_t size)
@@ -56,32 +36,83 @@ int bench_next_item(const char **list, char *item, size_t size)
     return 1;
 }
 
-void bench_json_string(FILE *out, const char *s)
+int bench_parse_list(const bench_list *l, const char *text, int *flags, size_t n)
 {
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
+    char item[64];
+    int any = 0;
+    for (size_t i = 0; i < n; i++)
+        flags[i] = 0;
+    while (bench_next_item(&text, item, sizeof item)) {
+        any = 1;
+        if (l->allow_all && strcmp(item, "all") == 0) {
+            for (size_t i = 0; i < n; i++)
+                flags[i] = 1;
+            continue;
+        }
+        int i = l->find(item, l->ctx);
+        if (i == BENCH_REFUSED)
+            return CLI_EXIT_USAGE;
+        if (i < 0 || (size_t)i >= n)
+            return cli_error(CLI_EXIT_USAGE, "unknown %s '%s' (%s)", l->what, item, l->hint);
+        flags[i] = 1;
     }
-    fputc('"', out);
+    if (!any)
+        return cli_error(CLI_EXIT_USAGE, "no %s given", l->what);
+    return 0;
+}
+
+int bench_find_name(const char *item, const void *names)
+{
+    const char *const *p = names;
+    for (int i = 0; p[i]; i++)
+        if (strcmp(item, p[i]) == 0)
+            return i;
+    return BENCH_UNKNOWN;
+}
+
+int bench_check_ranges(const bench_range *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (r[i].value < r[i].lo || r[i].value > r[i].hi)
+            return cli_error(CLI_EXIT_USAGE, "%s needs an integer in [%llu, %llu]", r[i].name,
+                             (unsigned long long)r[i].lo, (unsigned long long)r[i].hi);
+    return 0;
 }
 
 int bench_blas_setup(FILE *out, int threads, dlfs_blas_info *info)
 {
     dlfs_status st;
-    if (threads > 0 && (st = dlfs_blas_set_threads(threads)) != DLFS_OK) {
-        fprintf(stderr, "error: %s\n", dlfs_error_detail());
-        return 1;
-    }
+    if (threads > 0 && (st = dlfs_blas_set_threads(threads)) != DLFS_OK)
+        return cli_fail(st, "--threads");
     if ((st = dlfs_blas_info_get(info)) != DLFS_OK
-        || (st = dlfs_blas_info_print(out, info)) != DLFS_OK) {
-        fprintf(stderr, "error: %s: %s\n", dlfs_strerror(st), dlfs_error_detail());
-        return 1;
-    }
+        || (st = dlfs_blas_info_print(out, info)) != DLFS_OK)
+        return cli_fail(st, "BLAS information");
     return 0;
+}
+
+int bench_write_csv(const char *path, const char *header, bench_csv_row row, const void *rows,
+                    size_t n, const char *core)
+{
+    dlfs_atomic_file a;
+    if (cli_output_open(&a, path) != 0)
+        return CLI_EXIT_FAILURE;
+    fputs(header, a.f);
+    for (size_t i = 0; i < n; i++)
+        row(a.f, rows, i, core);
+    return cli_output_commit(&a) != 0 ? CLI_EXIT_FAILURE : 0;
+}
+
+void bench_json_array_begin(cli_json *j, FILE *out)
+{
+    /* cli_json_begin opens an object; the results are an array of them. */
+    j->out = out;
+    j->first = 1;
+    cli_json_open(j, NULL, '[');
+}
+
+void bench_json_array_end(cli_json *j)
+{
+    cli_json_close(j, ']');
+    fputc('\n', j->out);
+    fflush(j->out);
 }
