@@ -10,6 +10,10 @@
  * empty files and files that cannot be mapped are read into a buffer.
  * Each field is a decimal number (number.c).
  *
+ * The MPI layer's reader (src/dist/csv.c) parses, through csv_shard.h, the
+ * header and then only the rows that start in a byte range of the same
+ * mapping, numbering lines from the range's first line.
+ *
  * Error positions: line is the 1-based physical line of the file, column the
  * 1-based field number within its row.
  */
@@ -27,6 +31,7 @@
 #include <unistd.h>
 
 #include <dlfs/csv.h>
+#include "csv_shard.h"
 #include "internal.h"
 #include "names.h"
 #include "number.h"
@@ -38,8 +43,12 @@
 static dlfs_status csv_fail(dlfs_csv_error *err, const char *fn, dlfs_status status,
                             size_t line, size_t column, const char *fmt, ...) DLFS_PRINTF(6, 7);
 
-static dlfs_status csv_fail(dlfs_csv_error *err, const char *fn, dlfs_status status,
-                            size_t line, size_t column, const char *fmt, ...)
+static dlfs_status csv_vfail(dlfs_csv_error *err, const char *fn, dlfs_status status,
+                             size_t line, size_t column, const char *fmt, va_list ap)
+    DLFS_PRINTF(6, 0);
+
+static dlfs_status csv_vfail(dlfs_csv_error *err, const char *fn, dlfs_status status,
+                             size_t line, size_t column, const char *fmt, va_list ap)
 {
     /* Truncated to the size of err->message, so both texts are the same. */
     char msg[sizeof err->message];
@@ -52,16 +61,33 @@ static dlfs_status csv_fail(dlfs_csv_error *err, const char *fn, dlfs_status sta
         off = snprintf(msg, sizeof msg, "%s: ", fn);
     if (off < 0 || (size_t)off >= sizeof msg)
         off = 0;
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg + off, sizeof msg - (size_t)off, fmt, ap);
-    va_end(ap);
     if (err) {
         err->line = line;
         err->column = column;
         memcpy(err->message, msg, sizeof msg);
     }
     return dlfs__fail(status, "%s", msg);
+}
+
+static dlfs_status csv_fail(dlfs_csv_error *err, const char *fn, dlfs_status status,
+                            size_t line, size_t column, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dlfs_status s = csv_vfail(err, fn, status, line, column, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+dlfs_status dlfs__csv_fail(dlfs_csv_error *err, const char *fn, dlfs_status status, size_t line,
+                           size_t column, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dlfs_status s = csv_vfail(err, fn, status, line, column, fmt, ap);
+    va_end(ap);
+    return s;
 }
 
 /* ---- Tokenising ----------------------------------------------------------- */
@@ -223,6 +249,10 @@ typedef struct csv_state {
     const char *fn;
     dlfs_csv_error *err;
     csv_cursor cur;
+    /* Rows are read while they start before stop: the end of the text, or
+     * of a shard (dlfs__csv_parse_shard), whose last row may run past it. */
+    const char *stop;
+    int shard;             /* a shard may have no rows */
     size_t ncol;           /* fields per row */
     size_t target;         /* 0-based column of y; NO_COLUMN without a target */
     size_t k;              /* feature columns: ncol - 1, or ncol without a target */
@@ -318,7 +348,7 @@ static dlfs_status grow_rows(csv_state *st, const char *data_start)
         want = 64;
     } else {
         size_t used = (size_t)(st->cur.p - data_start);
-        size_t left = (size_t)(st->cur.end - st->cur.p);
+        size_t left = st->cur.p < st->stop ? (size_t)(st->stop - st->cur.p) : 0;
         size_t per_row = used / st->rows + 1;
         size_t est = left / per_row;
         want = cap + cap / 2;
@@ -473,12 +503,12 @@ static dlfs_status parse_rows(csv_state *st)
         /* The first page boundary after the header (the mapping starts on one). */
         st->release_from = ((uintptr_t)data_start + st->page - 1) & ~(uintptr_t)(st->page - 1);
     }
-    while (csv_skip_blank_lines(&st->cur)) {
+    while (csv_skip_blank_lines(&st->cur) && st->cur.p < st->stop) {
         dlfs_status s = parse_row(st, data_start);
         if (s)
             return s;
     }
-    if (st->rows == 0)
+    if (st->rows == 0 && !st->shard)
         return csv_fail(st->err, st->fn, DLFS_EEMPTY, 0, 0, "a header but no data rows");
     return DLFS_OK;
 }
@@ -533,38 +563,99 @@ static void hand_over(csv_state *st, char **names, char *tname, dlfs_dataset *ou
     out->target_name = tname;
 }
 
-/* Parses text into out; fn names the public entry point in messages. page is
- * 0, or the page size when text is the start of a private read-only mapping
- * whose parsed pages may be given back. The text is never written. */
+/* Sets st up to parse text from its start (past a byte order mark); fn
+ * names the public entry point in messages. page is 0, or the page size when
+ * text is the start of a private read-only mapping whose parsed pages may be
+ * given back. The text is never written. */
+static void csv_init(csv_state *st, const char *fn, const char *text, size_t len, size_t page,
+                     dlfs_csv_error *err)
+{
+    memset(st, 0, sizeof *st);
+    st->page = page;
+    st->release_from = page ? (uintptr_t)text : 0;
+    st->fn = fn;
+    st->err = err;
+    st->cur.p = text;
+    st->cur.end = text + len;
+    st->stop = st->cur.end;
+    st->cur.line = 1;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        st->cur.p += 3;   /* UTF-8 byte order mark */
+}
+
+static void csv_state_free(csv_state *st)
+{
+    free(st->header);
+    free(st->scratch.big);
+    free(st->xs);
+    free(st->ys);
+}
+
+/* Parses the rows at the cursor (the header parsed) into out, with the names. */
+static dlfs_status csv_rows(csv_state *st, dlfs_dataset *out)
+{
+    char **names = NULL;
+    char *tname = NULL;
+    dlfs_status s;
+    if ((s = parse_rows(st)) || (s = column_names(st, &names, &tname))) {
+        csv_state_free(st);
+        return s;
+    }
+    hand_over(st, names, tname, out);
+    return DLFS_OK;
+}
+
+/* Parses text into out (see csv_init for fn and page). */
 static dlfs_status csv_parse(const char *fn, const char *text, size_t len, const char *target,
                              size_t target_index, dlfs_dataset *out, dlfs_csv_error *err,
                              size_t page)
 {
     csv_state st;
-    dlfs_status s;
-    memset(&st, 0, sizeof st);
-    st.page = page;
-    st.release_from = page ? (uintptr_t)text : 0;
-    st.fn = fn;
-    st.err = err;
-    st.cur.p = text;
-    st.cur.end = text + len;
-    st.cur.line = 1;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        st.cur.p += 3;   /* UTF-8 byte order mark */
-
-    char **names = NULL;
-    char *tname = NULL;
-    if ((s = parse_header(&st, target, target_index)) || (s = parse_rows(&st)) ||
-        (s = column_names(&st, &names, &tname))) {
-        free(st.header);
-        free(st.scratch.big);
-        free(st.xs);
-        free(st.ys);
+    csv_init(&st, fn, text, len, page, err);
+    dlfs_status s = parse_header(&st, target, target_index);
+    if (s) {
+        csv_state_free(&st);
         return s;
     }
-    hand_over(&st, names, tname, out);
-    return DLFS_OK;
+    return csv_rows(&st, out);
+}
+
+dlfs_status dlfs__csv_header(const char *fn, const dlfs__csv_text *t, const char *target,
+                             size_t target_index, size_t *body, size_t *body_line,
+                             dlfs_csv_error *err)
+{
+    csv_state st;
+    csv_init(&st, fn, t->text, t->len, 0, err);
+    dlfs_status s = parse_header(&st, target, target_index);
+    *body = (size_t)(st.cur.p - t->text);
+    *body_line = st.cur.line;
+    csv_state_free(&st);
+    return s;
+}
+
+dlfs_status dlfs__csv_parse_shard(const char *fn, const dlfs__csv_text *t, const char *target,
+                                  size_t target_index, size_t begin, size_t stop, size_t line,
+                                  dlfs_dataset *out, dlfs_csv_error *err)
+{
+    csv_state st;
+    memset(out, 0, sizeof *out);
+    csv_init(&st, fn, t->text, t->len, t->page, err);
+    st.shard = 1;
+    dlfs_status s = parse_header(&st, target, target_index);
+    if (s) {
+        csv_state_free(&st);
+        return s;
+    }
+    /* The header is read again at the end for the names; the rows start at
+     * begin (never inside the header: a shard before it starts at its end). */
+    if (stop > t->len)
+        stop = t->len;
+    if (t->text + begin > st.cur.p) {
+        st.cur.p = t->text + begin;
+        st.cur.line = line;
+    }
+    st.stop = t->text + stop;
+    return csv_rows(&st, out);
 }
 
 static void csv_begin(dlfs_dataset *out, dlfs_csv_error *err)
@@ -595,10 +686,9 @@ static const char *errno_text(int e, char *buf, size_t size)
 
 /* Reads the whole of f (whose fstat is sb) into a buffer of *len bytes,
  * owned by the caller. */
-static dlfs_status read_all(FILE *f, const struct stat *sb, const char *path, char **buf_out,
-                            size_t *len, dlfs_csv_error *err)
+static dlfs_status read_all(const char *fn, FILE *f, const struct stat *sb, const char *path,
+                            char **buf_out, size_t *len, dlfs_csv_error *err)
 {
-    static const char fn[] = "dlfs_csv_read";
     size_t cap = 1 << 16, used = 0;
     char why[64];
     /* One byte more than the file, so the read that sees EOF needs no
@@ -639,27 +729,32 @@ static dlfs_status read_all(FILE *f, const struct stat *sb, const char *path, ch
     return DLFS_OK;
 }
 
-dlfs_status dlfs_csv_read(const char *path, const char *target, size_t target_index,
-                          dlfs_dataset *out, dlfs_csv_error *err)
+/* Checks the opened f (path) is a file that can be read whole. */
+static dlfs_status check_file(const char *fn, FILE *f, const char *path, struct stat *sb,
+                              dlfs_csv_error *err)
 {
-    static const char fn[] = "dlfs_csv_read";
     char why[64];
-    csv_begin(out, err);
-    if (!out || !path)
-        return csv_fail(err, fn, DLFS_ENULL, 0, 0, "%s is NULL", out ? "path" : "out");
+    if (fstat(fileno(f), sb) != 0)
+        return csv_fail(err, fn, DLFS_EIO, 0, 0, "cannot stat \"%.80s\": %s", path,
+                        errno_text(errno, why, sizeof why));
+    if (S_ISDIR(sb->st_mode))
+        return csv_fail(err, fn, DLFS_EIO, 0, 0, "\"%.80s\" is a directory", path);
+    if (S_ISREG(sb->st_mode) && (uintmax_t)sb->st_size >= SIZE_MAX)
+        return csv_fail(err, fn, DLFS_EOVERFLOW, 0, 0, "\"%.80s\" is too large", path);
+    return DLFS_OK;
+}
+
+dlfs_status dlfs__csv_open(const char *fn, const char *path, dlfs__csv_text *t,
+                           dlfs_csv_error *err)
+{
+    char why[64];
+    memset(t, 0, sizeof *t);
     FILE *f = fopen(path, "rb");
     if (!f)   /* ENOMEM: stdio could not allocate the stream; the file is not at fault */
         return csv_fail(err, fn, errno == ENOMEM ? DLFS_ENOMEM : DLFS_EIO, 0, 0,
                         "cannot open \"%.80s\": %s", path, errno_text(errno, why, sizeof why));
     struct stat sb;
-    dlfs_status s = DLFS_OK;
-    if (fstat(fileno(f), &sb) != 0)
-        s = csv_fail(err, fn, DLFS_EIO, 0, 0, "cannot stat \"%.80s\": %s", path,
-                     errno_text(errno, why, sizeof why));
-    else if (S_ISDIR(sb.st_mode))
-        s = csv_fail(err, fn, DLFS_EIO, 0, 0, "\"%.80s\" is a directory", path);
-    else if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size >= SIZE_MAX)
-        s = csv_fail(err, fn, DLFS_EOVERFLOW, 0, 0, "\"%.80s\" is too large", path);
+    dlfs_status s = check_file(fn, f, path, &sb, err);
     if (s) {
         fclose(f);
         return s;
@@ -675,20 +770,57 @@ dlfs_status dlfs_csv_read(const char *path, const char *target, size_t target_in
         void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
         if (map != MAP_FAILED) {
             fclose(f);
-            s = csv_parse(fn, map, len, target, target_index, out, err, (size_t)page);
-            munmap(map, len);
-            return s;
+            *t = (dlfs__csv_text){.text = map, .len = len, .page = (size_t)page, .map = map};
+            return DLFS_OK;
         }
         /* A file system that cannot map files: read it instead. */
     }
     char *buf = NULL;
     size_t len = 0;
-    s = read_all(f, &sb, path, &buf, &len, err);
+    s = read_all(fn, f, &sb, path, &buf, &len, err);
     fclose(f);
+    if (!s)
+        *t = (dlfs__csv_text){.text = buf, .len = len, .buf = buf};
+    return s;
+}
+
+void dlfs__csv_close(dlfs__csv_text *t)
+{
+    if (t->map)
+        munmap(t->map, t->len);
+    free(t->buf);
+    memset(t, 0, sizeof *t);
+}
+
+void dlfs__csv_release(const dlfs__csv_text *t, size_t from, size_t to)
+{
+#ifdef MADV_DONTNEED
+    if (!t->map || to > t->len || from >= to)
+        return;
+    uintptr_t a = ((uintptr_t)t->text + from + t->page - 1) & ~(uintptr_t)(t->page - 1);
+    uintptr_t b = ((uintptr_t)t->text + to) & ~(uintptr_t)(t->page - 1);
+    if (b > a)   /* a failure only leaves the pages resident */
+        (void)madvise((void *)a, (size_t)(b - a), MADV_DONTNEED);
+#else
+    (void)t;
+    (void)from;
+    (void)to;
+#endif
+}
+
+dlfs_status dlfs_csv_read(const char *path, const char *target, size_t target_index,
+                          dlfs_dataset *out, dlfs_csv_error *err)
+{
+    static const char fn[] = "dlfs_csv_read";
+    csv_begin(out, err);
+    if (!out || !path)
+        return csv_fail(err, fn, DLFS_ENULL, 0, 0, "%s is NULL", out ? "path" : "out");
+    dlfs__csv_text t;
+    dlfs_status s = dlfs__csv_open(fn, path, &t, err);
     if (s)
         return s;
-    s = csv_parse(fn, buf, len, target, target_index, out, err, 0);
-    free(buf);
+    s = csv_parse(fn, t.text, t.len, target, target_index, out, err, t.page);
+    dlfs__csv_close(&t);
     return s;
 }
 

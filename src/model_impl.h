@@ -32,4 +32,50 @@ dlfs_status dlfs__train(dlfs_model *model, const dlfs_matrix *X, const dlfs_matr
                         const dlfs_train_options *opt, dlfs_train_result *result,
                         const char *fn);
 
+/* The loop's pieces, shared with the distributed loop (src/dist/train.c),
+ * which runs the same steps on a rank's share of each batch. The one-process
+ * loop calls the static versions in train.c (which it can inline); these are
+ * the same functions. */
+
+/* What the loop works in: the gradient (a model of the same shape) and the
+ * forward infos of the batch and of the validation set, of the model's kind. */
+typedef struct dlfs__train_work {
+    dlfs_linreg lr_grad;
+    dlfs_linreg_forward_info lr_info, lr_val;
+    dlfs_nn nn_grad;
+    dlfs_nn_forward_info nn_info, nn_val;
+    double *grads;           /* the gradient's parameter block */
+} dlfs__train_work;
+
+/* Everything dlfs__train checks (opt, X, y, options, finiteness), in its order. */
+dlfs_status dlfs__train_check_inputs(const char *fn, const dlfs_model *model, const dlfs_matrix *X,
+                                     const dlfs_matrix *y, const dlfs_train_options *opt);
+
+/* The checks that do not read the data: opt present, the model's backend,
+ * batch, learning rate, init, history, validation set. */
+dlfs_status dlfs__train_check_options(const char *fn, const dlfs_model *model,
+                                      const dlfs_train_options *opt);
+
+/* The workspace for batches of up to `batch` rows and n_val validation rows
+ * (0: none); on failure *w is empty. */
+dlfs_status dlfs__train_work_alloc(dlfs__train_work *w, const dlfs_model *model, size_t batch,
+                                   size_t n_val);
+void dlfs__train_work_free(dlfs__train_work *w);
+
+/* One block (*block, to free) holding a batch of up to `batch` rows of X
+ * (Xb) and y (yb), each on a cache-line boundary. */
+dlfs_status dlfs__train_batch_alloc(const char *fn, const dlfs_model *model, size_t batch,
+                                    double **block, dlfs_matrix *Xb, dlfs_matrix *yb);
+
+/* The forward pass and its loss on X, y (val: into the validation info). */
+double dlfs__train_forward(const dlfs_model *model, dlfs__train_work *w, const dlfs_matrix *X,
+                           const dlfs_matrix *y, int val);
+
+/* The backward pass of the last forward batch; returns w's gradient block
+ * (n_params doubles, the caller's to scale). */
+double *dlfs__train_backward(const dlfs_model *model, dlfs__train_work *w);
+
+/* Draws the parameters from rng as the loop does when opt->init_weights. */
+dlfs_status dlfs__train_init_weights(dlfs_model *model, dlfs_rng *rng, dlfs_init init);
+
 #endif

@@ -13,6 +13,7 @@
 #include <dlfs/ols.h>
 #include "block.h"
 #include "internal.h"
+#include "ols_impl.h"
 
 /* The Fortran routine as OpenBLAS exports it (32-bit integers, every argument
  * by reference, the length of the CHARACTER argument appended by gfortran). */
@@ -20,8 +21,18 @@ extern void dgels_(const char *trans, const int *m, const int *n, const int *nrh
                    double *a, const int *lda, double *b, const int *ldb,
                    double *work, const int *lwork, int *info, size_t trans_len);
 
+dlfs_status dlfs__rank_deficient(const char *fn, size_t j, size_t k)
+{
+    if (j < k)
+        return dlfs__fail(DLFS_ELAPACK, "%s: the design [X 1] is rank-deficient: feature "
+                          "column %zu is (numerically) a combination of the columns before it",
+                          fn, j);
+    return dlfs__fail(DLFS_ELAPACK, "%s: the design [X 1] is rank-deficient: the "
+                      "intercept column is (numerically) a combination of the features", fn);
+}
+
 /* ||x|| of n doubles without overflow or underflow in the squares. */
-static double norm2(const double *x, size_t n)
+double dlfs__norm2(const double *x, size_t n)
 {
     double big = 0.0, ss = 0.0;
     for (size_t i = 0; i < n; i++)
@@ -111,7 +122,7 @@ static void build_design(ols_work *w, const dlfs_matrix *X, const dlfs_matrix *y
         double *col = A + j * n;
         for (size_t i = 0; i < n; i++)
             col[i] = X->data[i * X->ld + j];
-        w->norms[j] = norm2(col, n);
+        w->norms[j] = dlfs__norm2(col, n);
     }
     for (size_t i = 0; i < n; i++)
         A[k * n + i] = 1.0;
@@ -161,12 +172,7 @@ static dlfs_status check_rank(const ols_work *w, const char *fn)
         double r = fabs(w->A[j * n + j]) / scale;
         if (r > tol * w->norms[j])
             continue;
-        if (j < k)
-            return dlfs__fail(DLFS_ELAPACK, "%s: the design [X 1] is rank-deficient: feature "
-                              "column %zu is (numerically) a combination of the columns before it",
-                              fn, j);
-        return dlfs__fail(DLFS_ELAPACK, "%s: the design [X 1] is rank-deficient: the "
-                          "intercept column is (numerically) a combination of the features", fn);
+        return dlfs__rank_deficient(fn, j, k);
     }
     return DLFS_OK;
 }

@@ -8,11 +8,12 @@
 #include <dlfs/split.h>
 #include "block.h"
 #include "internal.h"
+#include "split_impl.h"
 
 /* ceil(n * f) for 0 < f < 1, where a product that is an integer up to the
  * rounding of f and of the multiplication counts as that integer: 506 * 0.3
  * is 152, and 100 * 0.07 (7.000000000000001 in doubles) is 7, not 8. */
-static size_t test_rows(size_t n, double f)
+size_t dlfs__split_test_rows(size_t n, double f)
 {
     double t = (double)n * f;
     double r = nearbyint(t);
@@ -41,13 +42,36 @@ static dlfs_status split_check(const char *fn, const char *xname, const char *yn
         return dlfs__fail(DLFS_ESHAPE, "%s: X has %zu rows but y has %zu", fn, X->rows, y->rows);
     if (!(test_fraction > 0.0 && test_fraction < 1.0))
         return dlfs__fail(DLFS_EINVAL, "%s: test_fraction %g is not in (0, 1)", fn, test_fraction);
-    size_t n = X->rows, n_test = test_rows(n, test_fraction);
+    size_t n = X->rows, n_test = dlfs__split_test_rows(n, test_fraction);
     if (n_test == 0 || n_test >= n)
         return dlfs__fail(DLFS_EINVAL,
                           "%s: a test fraction of %g of %zu rows leaves %zu test and %zu training rows",
                           fn, test_fraction, n, n_test, n - (n_test < n ? n_test : n));
     *n_test_out = n_test;
     return DLFS_OK;
+}
+
+void dlfs__split_mark(size_t n, size_t n_test, uint64_t seed, size_t *idx,
+                      unsigned char *in_test)
+{
+    /* Fisher-Yates with a 64-bit draw per position (dlfs_rng_below), the
+     * draw of every split this library has made: a seed keeps giving the same
+     * test rows, whatever becomes of dlfs_rng_shuffle. */
+    dlfs_rng rng;
+    dlfs_rng_seed(&rng, seed);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        const size_t j = (size_t)dlfs_rng_below(&rng, i);
+        const size_t t = idx[i - 1];
+        idx[i - 1] = idx[j];
+        idx[j] = t;
+    }
+    /* The first n_test drawn rows are the test set; marking them and walking
+     * 0..n-1 keeps both sets in their original order (a sort, in O(n)). */
+    memset(in_test, 0, n);
+    for (size_t i = 0; i < n_test; i++)
+        in_test[idx[i]] = 1;
 }
 
 /* Draws which n_test of the n rows are the test rows: in_test[i] is 1 for a
@@ -66,23 +90,7 @@ static dlfs_status split_draw(const char *fn, size_t n, size_t n_test, uint64_t 
         free(in_test);
         return dlfs__fail(DLFS_ENOMEM, "%s: out of memory for %zu row indices", fn, n);
     }
-    /* Fisher-Yates with a 64-bit draw per position (dlfs_rng_below), the
-     * draw of every split this library has made: a seed keeps giving the same
-     * test rows, whatever becomes of dlfs_rng_shuffle. */
-    dlfs_rng rng;
-    dlfs_rng_seed(&rng, seed);
-    for (size_t i = 0; i < n; i++)
-        idx[i] = i;
-    for (size_t i = n; i > 1; i--) {
-        const size_t j = (size_t)dlfs_rng_below(&rng, i);
-        const size_t t = idx[i - 1];
-        idx[i - 1] = idx[j];
-        idx[j] = t;
-    }
-    /* The first n_test drawn rows are the test set; marking them and walking
-     * 0..n-1 keeps both sets in their original order (a sort, in O(n)). */
-    for (size_t i = 0; i < n_test; i++)
-        in_test[idx[i]] = 1;
+    dlfs__split_mark(n, n_test, seed, idx, in_test);
     *idx_out = idx;
     *in_test_out = in_test;
     return DLFS_OK;
@@ -112,7 +120,7 @@ dlfs_status dlfs_split(const dlfs_matrix *X, const dlfs_matrix *y, double test_f
     }
     for (int a = 0; a < 4; a++)
         memset(outs[a], 0, sizeof *outs[a]);
-    size_t *idx, n_test;
+    size_t *idx, n_test = 0;
     unsigned char *in_test;
     if ((st = split_check(fn, "dlfs_split: X", "dlfs_split: y", X, y, test_fraction, &n_test)) ||
         (st = split_draw(fn, X->rows, n_test, seed, &idx, &in_test)))
@@ -151,7 +159,7 @@ dlfs_status dlfs_split(const dlfs_matrix *X, const dlfs_matrix *y, double test_f
  * visits rows in random order, each rarely in the cache: X and y move in the
  * same walk, and the next row is prefetched while this one is copied (0.27 s
  * down to 0.17 s for 1e6 rows of 20 doubles). */
-static void permute_rows(dlfs_matrix *X, dlfs_matrix *y, const size_t *src, unsigned char *done,
+void dlfs__permute_rows(dlfs_matrix *X, dlfs_matrix *y, const size_t *src, unsigned char *done,
                          double *row)
 {
     const size_t xb = X->cols * sizeof(double), yb = y->cols * sizeof(double);
@@ -201,7 +209,7 @@ dlfs_status dlfs_split_in_place(dlfs_matrix *X, dlfs_matrix *y, double test_frac
     if (!X || !y || !n_train)
         return dlfs__fail(DLFS_ENULL, "%s: %s is NULL", fn, !X ? "X" : !y ? "y" : "n_train");
     *n_train = 0;
-    size_t n_test;
+    size_t n_test = 0;
     if ((st = split_check(fn, "dlfs_split_in_place: X", "dlfs_split_in_place: y", X, y,
                           test_fraction, &n_test)))
         return st;
@@ -230,7 +238,7 @@ dlfs_status dlfs_split_in_place(dlfs_matrix *X, dlfs_matrix *y, double test_frac
     for (size_t i = 0; i < n; i++)
         src[in_test[i] ? b++ : a++] = i;
     memset(in_test, 0, n);
-    permute_rows(X, y, src, in_test, row);
+    dlfs__permute_rows(X, y, src, in_test, row);
     free(row);
     free(src);
     free(in_test);

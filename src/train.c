@@ -14,7 +14,6 @@
 #include "kernels.h"
 #include "model_impl.h"
 #include "model_passes.h"
-#include "model_passes.h"
 
 void dlfs_train_options_default(dlfs_train_options *opt)
 {
@@ -57,18 +56,13 @@ dlfs_status dlfs_train_iterations(const dlfs_train_options *opt, size_t n, size_
     return DLFS_OK;
 }
 
-/* What the loop works in, allocated before the first iteration: the
- * gradient (a model of the same shape) and the forward infos of the batch
- * and of the validation set, of the model's kind. */
-struct workspace {
-    dlfs_linreg lr_grad;
-    dlfs_linreg_forward_info lr_info, lr_val;
-    dlfs_nn nn_grad;
-    dlfs_nn_forward_info nn_info, nn_val;
-    const double *grads;     /* the gradient's parameter block */
-};
+/* What the loop works in (dlfs__train_work, model_impl.h), allocated before
+ * the first iteration. The passes below stay static so that the loop can
+ * inline them; the distributed loop reaches them through the dlfs__train_*
+ * wrappers at the end of this file. */
+typedef dlfs__train_work workspace;
 
-static void workspace_free(struct workspace *w)
+static void workspace_free(workspace *w)
 {
     dlfs_linreg_free(&w->lr_grad);
     dlfs_linreg_forward_info_free(&w->lr_info);
@@ -78,12 +72,12 @@ static void workspace_free(struct workspace *w)
     dlfs_nn_forward_info_free(&w->nn_val);
 }
 
-static dlfs_status workspace_alloc(struct workspace *w, const dlfs_model *model, size_t batch,
+static dlfs_status workspace_alloc(workspace *w, const dlfs_model *model, size_t batch,
                                    size_t n_val)
 {
     const size_t k = model->k, h = model->h, m = model->m;
     dlfs_status st;
-    *w = (struct workspace){0};
+    *w = (workspace){0};
     if (model->kind == DLFS_MODEL_NN) {
         if ((st = dlfs_nn_alloc(&w->nn_grad, k, h, m)) ||
             (st = dlfs_nn_forward_info_alloc(&w->nn_info, batch, h, m)) ||
@@ -105,7 +99,7 @@ static dlfs_status workspace_alloc(struct workspace *w, const dlfs_model *model,
 }
 
 /* The forward pass and the loss, on the batch or (val) the validation set. */
-static double forward(const dlfs_model *model, struct workspace *w, const dlfs_matrix *X,
+static double forward(const dlfs_model *model, workspace *w, const dlfs_matrix *X,
                       const dlfs_matrix *y, int val)
 {
     if (model->kind == DLFS_MODEL_NN) {
@@ -119,7 +113,7 @@ static double forward(const dlfs_model *model, struct workspace *w, const dlfs_m
 }
 
 /* The backward pass of the last batch: w's gradient. */
-static void backward(const dlfs_model *model, struct workspace *w)
+static void backward(const dlfs_model *model, workspace *w)
 {
     if (model->kind == DLFS_MODEL_NN)
         dlfs__nn_gradients(&model->nn, &w->nn_info, &w->nn_grad);
@@ -156,6 +150,23 @@ static dlfs_status check_validation(const char *fn, const dlfs_model *model,
     return DLFS_OK;
 }
 
+/* The options' values (not the data): batch, learning rate, init, history,
+ * validation set. */
+static dlfs_status check_options(const char *fn, const dlfs_model *model,
+                                 const dlfs_train_options *opt)
+{
+    if (opt->batch_size == 0)
+        return dlfs__fail(DLFS_EINVAL, "%s: batch_size must be >= 1", fn);
+    if (!isfinite(opt->learning_rate) || opt->learning_rate <= 0.0)
+        return dlfs__fail(DLFS_EINVAL, "%s: learning_rate %g must be finite and > 0", fn, opt->learning_rate);
+    if (!dlfs_init_name(opt->init))
+        return dlfs__fail(DLFS_EINVAL, "%s: unknown init %d", fn, (int)opt->init);
+    if (opt->loss_history_len > 0 && !opt->loss_history)
+        return dlfs__fail(DLFS_ENULL, "%s: loss_history is NULL but loss_history_len is %zu",
+                          fn, opt->loss_history_len);
+    return check_validation(fn, model, opt);
+}
+
 /* Checks everything a training run reads, before anything is allocated. */
 static dlfs_status check_inputs(const char *fn, const dlfs_model *model, const dlfs_matrix *X,
                                 const dlfs_matrix *y, const dlfs_train_options *opt)
@@ -174,16 +185,7 @@ static dlfs_status check_inputs(const char *fn, const dlfs_model *model, const d
     if (y->rows != X->rows || y->cols != model->m)
         return dlfs__fail(DLFS_ESHAPE, "%s: y is %zu x %zu, expected %zu x %zu",
                           fn, y->rows, y->cols, X->rows, model->m);
-    if (opt->batch_size == 0)
-        return dlfs__fail(DLFS_EINVAL, "%s: batch_size must be >= 1", fn);
-    if (!isfinite(opt->learning_rate) || opt->learning_rate <= 0.0)
-        return dlfs__fail(DLFS_EINVAL, "%s: learning_rate %g must be finite and > 0", fn, opt->learning_rate);
-    if (!dlfs_init_name(opt->init))
-        return dlfs__fail(DLFS_EINVAL, "%s: unknown init %d", fn, (int)opt->init);
-    if (opt->loss_history_len > 0 && !opt->loss_history)
-        return dlfs__fail(DLFS_ENULL, "%s: loss_history is NULL but loss_history_len is %zu",
-                          fn, opt->loss_history_len);
-    if ((st = check_validation(fn, model, opt)))
+    if ((st = check_options(fn, model, opt)))
         return st;
     if ((st = dlfs_matrix_check_finite(X, "train: X")) || (st = dlfs_matrix_check_finite(y, "train: y")))
         return st;
@@ -218,7 +220,7 @@ struct run {
     size_t batch;              /* rows of a full batch */
     size_t *perm;              /* n row indices */
     dlfs_matrix Xb, yb;        /* the batch */
-    struct workspace w;
+    workspace w;
     double *params;            /* the model's parameter block */
     size_t n_params;
 };
@@ -334,4 +336,57 @@ dlfs_status dlfs_nn_train(dlfs_nn *model, const dlfs_matrix *X, const dlfs_matri
     dlfs_model borrowed = {.kind = DLFS_MODEL_NN, .k = model->k, .h = model->h, .m = model->m,
                            .nn = *model};
     return dlfs__train(&borrowed, X, y, opt, result, fn);
+}
+
+/* ---- The pieces of the loop, for the distributed loop (src/dist/train.c) ---- */
+
+dlfs_status dlfs__train_check_inputs(const char *fn, const dlfs_model *model, const dlfs_matrix *X,
+                                     const dlfs_matrix *y, const dlfs_train_options *opt)
+{
+    return check_inputs(fn, model, X, y, opt);
+}
+
+dlfs_status dlfs__train_check_options(const char *fn, const dlfs_model *model,
+                                      const dlfs_train_options *opt)
+{
+    const dlfs_backend backend = dlfs_model_get_backend(model);
+    if (!opt)
+        return dlfs__fail(DLFS_ENULL, "%s: opt is NULL", fn);
+    if (!dlfs_backend_name(backend))
+        return dlfs__fail(DLFS_EINVAL, "%s: the model has unknown backend %d", fn, (int)backend);
+    return check_options(fn, model, opt);
+}
+
+dlfs_status dlfs__train_work_alloc(dlfs__train_work *w, const dlfs_model *model, size_t batch,
+                                   size_t n_val)
+{
+    return workspace_alloc(w, model, batch, n_val);
+}
+
+void dlfs__train_work_free(dlfs__train_work *w)
+{
+    workspace_free(w);
+}
+
+dlfs_status dlfs__train_batch_alloc(const char *fn, const dlfs_model *model, size_t batch,
+                                    double **block, dlfs_matrix *Xb, dlfs_matrix *yb)
+{
+    return batch_alloc(fn, model, batch, block, Xb, yb);
+}
+
+double dlfs__train_forward(const dlfs_model *model, dlfs__train_work *w, const dlfs_matrix *X,
+                           const dlfs_matrix *y, int val)
+{
+    return forward(model, w, X, y, val);
+}
+
+double *dlfs__train_backward(const dlfs_model *model, dlfs__train_work *w)
+{
+    backward(model, w);
+    return w->grads;
+}
+
+dlfs_status dlfs__train_init_weights(dlfs_model *model, dlfs_rng *rng, dlfs_init init)
+{
+    return init_weights(model, rng, init);
 }

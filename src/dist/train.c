@@ -1,0 +1,358 @@
+/* src/dist/train.c - dlfs_dist_train: the training loop of src/train.c over
+ * the ranks of a communicator, and the collectives the MPI layer shares.
+ *
+ * Every rank runs the one-process loop on the global row numbering: the same
+ * generator draws the same weights and the same permutations of the n global
+ * rows, so every rank knows every batch. A rank runs the forward and backward
+ * passes on the rows of the batch it owns; the passes give means over those
+ * rows, so each rank's gradient and loss are scaled by n_owned / bs to make
+ * their sum the mean over the whole batch, as one process computes it.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dlfs/dist.h>
+#include "block.h"
+#include "internal.h"
+#include "kernels.h"
+#include "model_impl.h"
+#include "dist/dist_impl.h"
+
+/* ---- What the MPI layer's files share (dist_impl.h) ---------------------- */
+
+dlfs_status dlfs__dist_agree(MPI_Comm comm, dlfs_status st)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    /* MINLOC on (ok, rank): the lowest failing rank, if any failed. */
+    int in[2] = {st != DLFS_OK ? 0 : 1, rank}, out[2];
+    MPI_Allreduce(in, out, 1, MPI_2INT, MPI_MINLOC, comm);
+    if (out[0] == 1)
+        return DLFS_OK;
+    int code = (int)st;
+    char detail[512];
+    if (rank == out[1])
+        snprintf(detail, sizeof detail, "%s", dlfs_error_detail());
+    MPI_Bcast(&code, 1, MPI_INT, out[1], comm);
+    MPI_Bcast(detail, (int)sizeof detail, MPI_CHAR, out[1], comm);
+    int nproc;
+    MPI_Comm_size(comm, &nproc);
+    if (nproc == 1)
+        return st;
+    /* Every rank, the failing one too, gets the same detail, naming the rank
+     * (a row number in it counts from that rank's first row). */
+    return dlfs__fail((dlfs_status)code, "rank %d: %.480s", out[1], detail);
+}
+
+size_t dlfs__dist_sum_scratch(size_t n, int nproc)
+{
+    const size_t p = (size_t)nproc, chunk = (n + p - 1) / p;
+    return 2 * chunk * p;
+}
+
+/* A reduce-scatter and an all-gather, as a ring allreduce moves the data
+ * (2 (P-1)/P of the message per rank, not (P-1) times it as gathering every
+ * rank's whole buffer would), but with the sum made in rank order: rank r
+ * receives the r-th chunk of every rank's buffer (one all-to-all) and adds
+ * them 0, 1, ..., P-1, then every rank gathers every summed chunk. The
+ * chunks are padded to one length so that the collectives take no count
+ * arrays (nothing to allocate per call). */
+void dlfs__dist_sum(MPI_Comm comm, const double *in, double *out, size_t n, double *scratch)
+{
+    int nproc, rank;
+    MPI_Comm_size(comm, &nproc);
+    MPI_Comm_rank(comm, &rank);
+    if (nproc == 1) {
+        memmove(out, in, n * sizeof *out);
+        return;
+    }
+    const size_t p = (size_t)nproc, chunk = (n + p - 1) / p;
+    double *send = scratch, *recv = scratch + chunk * p;
+    memcpy(send, in, n * sizeof *send);
+    memset(send + n, 0, (chunk * p - n) * sizeof *send);
+    MPI_Alltoall(send, (int)chunk, MPI_DOUBLE, recv, (int)chunk, MPI_DOUBLE, comm);
+    double *mine = send + (size_t)rank * chunk;
+    for (size_t j = 0; j < chunk; j++) {
+        double s = recv[j];
+        for (size_t q = 1; q < p; q++)
+            s += recv[q * chunk + j];
+        mine[j] = s;
+    }
+    MPI_Allgather(MPI_IN_PLACE, (int)chunk, MPI_DOUBLE, send, (int)chunk, MPI_DOUBLE, comm);
+    memcpy(out, send, n * sizeof *out);
+}
+
+void dlfs__dist_counts(MPI_Comm comm, size_t n_local, size_t *n_global, size_t *first)
+{
+    unsigned long long mine = n_local, total = 0, before = 0;
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Allreduce(&mine, &total, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm);
+    MPI_Exscan(&mine, &before, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm);
+    *n_global = (size_t)total;
+    *first = rank == 0 ? 0 : (size_t)before;   /* MPI_Exscan leaves rank 0's undefined */
+}
+
+int dlfs__dist_same(MPI_Comm comm, const unsigned long long *v, size_t n)
+{
+    /* max(v) == v and max(~v) == ~v on a rank exactly when every rank has v. */
+    unsigned long long in[32] = {0}, out[32] = {0};
+    if (n > 16)
+        n = 16;
+    for (size_t i = 0; i < n; i++) {
+        in[i] = v[i];
+        in[n + i] = ~v[i];
+    }
+    MPI_Allreduce(in, out, (int)(2 * n), MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm);
+    /* Every rank holds the same out; if the values differ, no rank's v is
+     * both the largest and the smallest, so every rank sees it. */
+    int same = 1;
+    for (size_t i = 0; i < 2 * n; i++)
+        same &= out[i] == in[i];
+    return same;
+}
+
+/* ---- The distributed loop -------------------------------------------------- */
+
+/* Everything the loop reads and writes, allocated before the first iteration. */
+struct drun {
+    MPI_Comm comm;
+    const char *fn;
+    dlfs_model *model;
+    const dlfs_matrix *X, *y;     /* this rank's rows */
+    const dlfs_train_options *opt;
+    size_t n, first, n_local;     /* global rows; this rank's first and count */
+    size_t iters, batch, n_params;
+    size_t *perm;                 /* n global row indices */
+    size_t *own;                  /* local indices of the batch's rows this rank owns */
+    double *batch_block;
+    dlfs_matrix Xb, yb;
+    dlfs__train_work w;
+    double *params;
+    double *buf;                  /* n_params + 1: this rank's gradient and loss, then the sum */
+    double *all;                  /* ranks x (n_params + 1): every rank's buf */
+};
+
+/* This rank's checks of its arguments: its own rows (which may be none) and
+ * the options. */
+static dlfs_status local_check(const struct drun *r)
+{
+    const char *fn = r->fn;
+    if (!r->X || !r->y)
+        return dlfs__fail(DLFS_ENULL, "%s: %s is NULL", fn, r->X ? "y_local" : "X_local");
+    if (r->X->rows > 0)
+        return dlfs__train_check_inputs(fn, r->model, r->X, r->y, r->opt);
+    if (r->y->rows != 0 || r->X->cols != r->model->k || r->y->cols != r->model->m)
+        return dlfs__fail(DLFS_ESHAPE, "%s: X_local is 0 x %zu and y_local %zu x %zu; "
+                          "expected 0 x %zu and 0 x %zu", fn, r->X->cols, r->y->rows,
+                          r->y->cols, r->model->k, r->model->m);
+    return dlfs__train_check_options(fn, r->model, r->opt);
+}
+
+/* The options every rank must share (so that every rank runs the same
+ * iterations and collectives); called once every rank's checks passed. */
+static dlfs_status check_same_options(const struct drun *r)
+{
+    const dlfs_train_options *o = r->opt;
+    unsigned long long lr_bits;
+    memcpy(&lr_bits, &o->learning_rate, sizeof lr_bits);
+    const unsigned long long v[] = {
+        o->iterations, o->epochs, o->batch_size, lr_bits, o->seed, (unsigned)o->init_weights,
+        (unsigned)o->init, o->loss_history_len, o->on_loss != NULL, o->on_eval != NULL,
+        o->eval_every, o->X_val ? o->X_val->rows : 0, (unsigned)dlfs_model_get_backend(r->model),
+    };
+    if (!dlfs__dist_same(r->comm, v, sizeof v / sizeof v[0]))
+        return dlfs__fail(DLFS_EINVAL, "%s: the ranks were given different options (iterations, "
+                          "epochs, batch, learning rate, seed, init, callbacks, validation rows "
+                          "or backend)", r->fn);
+    return DLFS_OK;
+}
+
+/* The scratch of the loop; on failure the caller's drun_free releases what
+ * was allocated. */
+static dlfs_status drun_alloc(struct drun *r)
+{
+    int nproc;
+    size_t bytes, len, all_len;
+    MPI_Comm_size(r->comm, &nproc);
+    const size_t local_batch = r->batch < r->n_local ? r->batch : (r->n_local ? r->n_local : 1);
+    const size_t n_val = r->opt->X_val ? r->opt->X_val->rows : 0;
+    dlfs_model_params(r->model, &r->n_params);
+    len = r->n_params + 1;
+    all_len = dlfs__dist_sum_scratch(len, nproc);
+    if (!dlfs__mul(r->n, sizeof(size_t), &bytes) || all_len / 2 > (size_t)2147483647)
+        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows or %zu parameters on %d ranks overflow",
+                          r->fn, r->n, r->n_params, nproc);
+    if (!(r->perm = malloc(bytes)) || !(r->own = malloc(r->batch * sizeof(size_t))))
+        return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate the permutation of %zu rows",
+                          r->fn, r->n);
+    dlfs_status st;
+    if ((st = dlfs__alloc_doubles(len, &r->buf, r->fn)) ||
+        (st = dlfs__alloc_doubles(all_len, &r->all, r->fn)) ||
+        (st = dlfs__train_batch_alloc(r->fn, r->model, local_batch, &r->batch_block, &r->Xb, &r->yb)))
+        return st;
+    return dlfs__train_work_alloc(&r->w, r->model, local_batch, n_val);
+}
+
+static void drun_free(struct drun *r)
+{
+    dlfs__train_work_free(&r->w);
+    free(r->batch_block);
+    free(r->all);
+    free(r->buf);
+    free(r->own);
+    free(r->perm);
+}
+
+/* The step's gradient and loss over the ranks: this rank's share of the
+ * batch perm[start..start+bs), scaled by its share of the rows, summed in
+ * rank order into r->buf (gradient, then the loss at [n_params]). A rank
+ * that owns none of the batch's rows contributes zeros. */
+static void step(struct drun *r, size_t start, size_t bs)
+{
+    const size_t np = r->n_params;
+    size_t owned = 0;
+    for (size_t i = 0; i < bs; i++) {
+        const size_t local = r->perm[start + i] - r->first;   /* wraps for rows before ours */
+        if (local < r->n_local)
+            r->own[owned++] = local;
+    }
+    if (owned > 0) {
+        dlfs__gather_batch(&r->Xb, &r->yb, r->X, r->y, r->own, owned);
+        const double loss = dlfs__train_forward(r->model, &r->w, &r->Xb, &r->yb, 0);
+        const double *g = dlfs__train_backward(r->model, &r->w);
+        /* Exactly 1 when this rank owns the whole batch (and on one rank):
+         * then the step is the one-process step bit for bit. */
+        const double share = (double)owned / (double)bs;
+        for (size_t j = 0; j < np; j++)
+            r->buf[j] = g[j] * share;
+        r->buf[np] = loss * share;
+    } else {
+        memset(r->buf, 0, (np + 1) * sizeof(double));
+    }
+    dlfs__dist_sum(r->comm, r->buf, r->buf, np + 1, r->all);
+}
+
+/* A callback's wish to stop, made every rank's (the callbacks see the same
+ * numbers on every rank, but they are the caller's code). */
+static int stop_agreed(MPI_Comm comm, int stop)
+{
+    int any;
+    MPI_Allreduce(&stop, &any, 1, MPI_INT, MPI_MAX, comm);
+    return any;
+}
+
+/* The callbacks and the validation loss after iteration it; 1 to stop. */
+static int after_step(struct drun *r, size_t it, double loss, dlfs_train_result *res)
+{
+    const dlfs_train_options *opt = r->opt;
+    const size_t n_val = opt->X_val ? opt->X_val->rows : 0;
+    if (it < opt->loss_history_len)
+        opt->loss_history[it] = loss;
+    if (opt->on_loss && stop_agreed(r->comm, opt->on_loss(it, loss, opt->user) != 0))
+        return 1;
+    if (n_val && opt->eval_every && ((it + 1) % opt->eval_every == 0 || it + 1 == r->iters)) {
+        /* Every rank holds the whole validation set and the same weights. */
+        res->final_val_loss = dlfs__train_forward(r->model, &r->w, opt->X_val, opt->y_val, 1);
+        if (opt->on_eval &&
+            stop_agreed(r->comm, opt->on_eval(it, res->final_val_loss, opt->user) != 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* The iterations, as loop() of src/train.c. Allocates nothing. */
+static dlfs_status dloop(struct drun *r, dlfs_rng *rng, dlfs_train_result *res)
+{
+    const size_t n = r->n, np = r->n_params;
+    const double lr = r->opt->learning_rate;
+    size_t start = 0;
+    for (size_t it = 0; it < r->iters; it++) {
+        if (start >= n) {
+            dlfs_rng_shuffle(rng, r->perm, n);
+            start = 0;
+        }
+        const size_t bs = n - start < r->batch ? n - start : r->batch;
+        step(r, start, bs);
+        start += bs;
+        /* The checks read the summed numbers, the same on every rank: every
+         * rank stops at the same iteration. */
+        const double loss = r->buf[np];
+        if (!isfinite(loss)) {
+            res->failed_iteration = it;
+            return dlfs__fail(DLFS_EDIVERGED, "%s: the loss is %g at iteration %zu", r->fn, loss, it);
+        }
+        if (!dlfs__all_finite(r->buf, np)) {
+            res->failed_iteration = it;
+            return dlfs__fail(DLFS_EDIVERGED, "%s: a gradient is not finite at iteration %zu", r->fn, it);
+        }
+        dlfs__sgd_update(r->params, r->buf, np, lr);
+        res->iterations = it + 1;
+        res->final_loss = loss;
+        if (after_step(r, it, loss, res)) {
+            res->stopped_early = 1;
+            break;
+        }
+    }
+    return DLFS_OK;
+}
+
+/* Checks (agreed), counts, allocation (agreed), weights, permutation, loop. */
+static dlfs_status train_gd(struct drun *r, dlfs_train_result *res)
+{
+    dlfs_status st = local_check(r);
+    if ((st = dlfs__dist_agree(r->comm, st)) || (st = check_same_options(r)))
+        return st;
+    dlfs__dist_counts(r->comm, r->n_local, &r->n, &r->first);
+    if (r->n == 0)
+        return dlfs__fail(DLFS_EEMPTY, "%s: no rank has a training row", r->fn);
+    if ((st = dlfs_train_iterations(r->opt, r->n, &r->iters)))
+        return st;
+    r->batch = r->opt->batch_size < r->n ? r->opt->batch_size : r->n;
+    st = dlfs__dist_agree(r->comm, drun_alloc(r));
+    if (!st) {
+        dlfs_rng rng;
+        r->params = (double *)dlfs_model_params(r->model, NULL);
+        dlfs_rng_seed(&rng, r->opt->seed);
+        if (r->opt->init_weights) {
+            st = dlfs__train_init_weights(r->model, &rng, r->opt->init);
+        } else {
+            /* Continuing: make the replicas the same, rank 0's. */
+            MPI_Bcast(r->params, (int)r->n_params, MPI_DOUBLE, 0, r->comm);
+        }
+        if (!st) {
+            dlfs_rng_permutation(&rng, r->perm, r->n);
+            st = dloop(r, &rng, res);
+        }
+    }
+    drun_free(r);
+    return st;
+}
+
+dlfs_status dlfs_dist_train(MPI_Comm comm, dlfs_model *model, const dlfs_matrix *X_local,
+                            const dlfs_matrix *y_local, const dlfs_train_options *opt,
+                            dlfs_train_result *result)
+{
+    static const char fn[] = "dlfs_dist_train";
+    dlfs_train_result res = {.final_loss = NAN, .final_val_loss = NAN};
+    if (result)
+        *result = res;
+    if (comm == MPI_COMM_NULL)
+        return dlfs__fail(DLFS_ENULL, "%s: comm is MPI_COMM_NULL", fn);
+    dlfs_status st = dlfs__dist_agree(comm, dlfs__model_check(model, fn));
+    if (st)
+        return st;
+    const unsigned long long shape[] = {model->kind, model->k, model->h, model->m};
+    if (!dlfs__dist_same(comm, shape, 4))
+        return dlfs__fail(DLFS_EINVAL, "%s: the ranks' models differ in kind or shape", fn);
+    if (model->kind == DLFS_MODEL_OLS)
+        return dlfs__dist_ols_fit(comm, &model->linreg, X_local, y_local, fn);
+    struct drun r = {.comm = comm, .fn = fn, .model = model, .X = X_local, .y = y_local,
+                     .opt = opt, .n_local = X_local ? X_local->rows : 0};
+    st = train_gd(&r, &res);
+    if (result)
+        *result = res;
+    return st;
+}
