@@ -44,6 +44,13 @@ int chapter_read_csv(const char *path, const char *target, size_t target_index,
 {
     dlfs_csv_error err = { 0, 0, "" };
     dlfs_status st = dlfs_csv_read(path, target, target_index, ds, &err);
+
+    return chapter_csv_error(path, st, &err);
+}
+
+int chapter_csv_error(const char *path, dlfs_status st, const dlfs_csv_error *e)
+{
+    dlfs_csv_error err = *e;
     const char *what;
 
     if (st == DLFS_OK)

@@ -94,4 +94,8 @@ void chapter_data_free(chapter_data *d);
 int chapter_read_csv(const char *path, const char *target, size_t target_index,
                      dlfs_dataset *ds);
 
+/* What chapter_read_csv prints for a failed read of path (st, err as the
+ * reader left them); 0 for DLFS_OK. */
+int chapter_csv_error(const char *path, dlfs_status st, const dlfs_csv_error *err);
+
 #endif

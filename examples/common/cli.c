@@ -12,15 +12,23 @@
 #include <unistd.h>
 
 static const char *program_name = "dlfs";
+static int quiet;
 
 void cli_set_program(const char *name)
 {
     program_name = name;
 }
 
+void cli_set_quiet(int on)
+{
+    quiet = on;
+}
+
 int cli_error(int code, const char *fmt, ...)
 {
     va_list ap;
+    if (quiet)
+        return code;
     fprintf(stderr, "%s: ", program_name);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);

@@ -31,6 +31,11 @@ int cli_error(int code, const char *fmt, ...) CLI_PRINTF(2, 3);
 /* The name cli_error puts before its messages; `name` must outlive its use. */
 void cli_set_program(const char *name);
 
+/* on: cli_error prints nothing (it still returns its code). The ranks of a
+ * program on MPI other than rank 0 run so: every rank meets the same errors,
+ * and one of them says so. */
+void cli_set_quiet(int on);
+
 /* A library detail without the function it starts with ("dlfs_csv_read: line
  * 3, ..." gives "line 3, ..."): the function means nothing to a program's user. */
 const char *cli_without_function(const char *detail);

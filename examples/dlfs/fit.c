@@ -33,10 +33,8 @@ void plan_chapter(struct fit_plan *p, dlfs_model_kind kind)
     p->progress = 0;
 }
 
-/* The training options of the plan, on top of the handle's defaults, and the
- * number of iterations they run on n rows. */
-static int plan_options(const struct fit_plan *plan, const dlfs_model *model, size_t n,
-                        dlfs_train_options *opt, size_t *total)
+int fit_plan_options(const struct fit_plan *plan, const dlfs_model *model, size_t n,
+                     dlfs_train_options *opt, size_t *total)
 {
     dlfs_status st = dlfs_model_train_options_default(model, opt);
 
@@ -69,7 +67,7 @@ static int fit(const struct fit_plan *plan, const chapter_data *d, dlfs_model *m
     if (!st) st = dlfs_model_set_backend(model, plan->backend);
     if (st)
         return cli_fail(st, "allocating the model");
-    if (trained && (rc = plan_options(plan, model, X->rows, &opt, &total)) != 0)
+    if (trained && (rc = fit_plan_options(plan, model, X->rows, &opt, &total)) != 0)
         return rc;
 
     cli_progress_start(&progress, chapter_model_of(plan->kind)->name, total,
@@ -80,13 +78,19 @@ static int fit(const struct fit_plan *plan, const chapter_data *d, dlfs_model *m
     st = dlfs_model_train(model, X, y, trained ? &opt : NULL, &res);
     sc->seconds = cli_now() - t0;
     cli_progress_finish(&progress);
+    return fit_outcome(plan, st, &res, total, sc);
+}
 
+int fit_outcome(const struct fit_plan *plan, dlfs_status st, const dlfs_train_result *res,
+                size_t total, struct score *sc)
+{
+    const int trained = plan->kind != DLFS_MODEL_OLS;
     if (st == DLFS_EDIVERGED)
-        return chapter_diverged(res.failed_iteration + 1, total);
+        return chapter_diverged(res->failed_iteration + 1, total);
     if (st)
         return cli_fail(st, trained ? "training" : "fitting least squares");
-    sc->iterations = res.iterations;
-    sc->last_batch_loss = res.final_loss;
+    sc->iterations = trained ? res->iterations : 0;
+    sc->last_batch_loss = trained ? res->final_loss : NAN;
     return CLI_EXIT_OK;
 }
 

@@ -35,6 +35,19 @@ struct fit_plan {
  * backend, without progress line. */
 void plan_chapter(struct fit_plan *p, dlfs_model_kind kind);
 
+/* The training options of the plan, on top of the handle's defaults, and the
+ * number of iterations they run on n rows: 0, or CLI_EXIT_FAILURE after
+ * printing why. */
+int fit_plan_options(const struct fit_plan *plan, const dlfs_model *model, size_t n,
+                     dlfs_train_options *opt, size_t *total);
+
+struct score;
+/* What a training run that returned st (res, of total iterations) means for
+ * the score: 0 after recording its iterations and last batch loss, or
+ * CLI_EXIT_FAILURE after printing why (a divergence names its iteration). */
+int fit_outcome(const struct fit_plan *plan, dlfs_status st, const dlfs_train_result *res,
+                size_t total, struct score *sc);
+
 /* How a fitted model did. */
 struct score {
     size_t iterations;       /* updates applied; 0 for OLS */

@@ -14,6 +14,7 @@
 #include "files.h"
 #include "fit.h"
 #include "json.h"
+#include "train_cli.h"
 
 static const char train_usage[] =
     "Usage: dlfs train --model linreg|nn|ols [options]\n"
@@ -29,96 +30,6 @@ static const char train_usage[] =
     "after a fit that succeeded: when training fails (diverges) a file already\n"
     "at MODEL is left as it was.\n";
 
-struct train_args {
-    const char *model, *data, *target, *test, *backend, *init, *save;
-    double test_fraction, lr;
-    size_t hidden, iterations, epochs, batch;
-    uint64_t seed, split_seed;
-    int no_standardize, json, quiet;
-};
-
-static void print_summary(const struct train_args *a, const chapter_source *src,
-                          const chapter_data *d, const struct fit_plan *plan,
-                          const struct score *sc)
-{
-    size_t n_train = d->X_train.rows, n_test = d->X_test.rows;
-    char buf[32];
-
-    if (!a->quiet) {
-        printf("data        %s (target %s)\n", src->path, d->file.target_name);
-        if (src->test_path)
-            printf("rows        %zu train, %zu test (from %s)\n", n_train, n_test, src->test_path);
-        else
-            printf("rows        %zu: %zu train, %zu test (%g%% test split, seed %llu)\n",
-                   n_train + n_test, n_train, n_test, 100 * src->test_fraction,
-                   (unsigned long long)src->split_seed);
-        printf("features    %zu, %s\n", d->X_train.cols,
-               src->standardize ? "standardised on the training rows" : "as given");
-        if (plan->kind == DLFS_MODEL_NN)
-            printf("model       nn, %zu hidden units (sigmoid)\n", plan->hidden);
-        else
-            printf("model       %s\n", plan->kind == DLFS_MODEL_OLS
-                   ? "ols, least squares in closed form (LAPACK dgels)" : "linreg");
-        if (plan->kind != DLFS_MODEL_OLS)
-            printf("training    %zu iterations, batch %zu, lr %g, seed %llu, init %s, "
-                   "backend %s\n", sc->iterations, plan->batch, plan->lr,
-                   (unsigned long long)plan->seed, dlfs_init_name(plan->init),
-                   dlfs_backend_name(plan->backend));
-        printf("\n");
-    }
-    if (plan->kind == DLFS_MODEL_OLS)
-        printf("train loss  %.4f (mean squared error on the training rows)\n", sc->train_loss);
-    else
-        printf("train loss  %.4f (mean squared error on the training rows; last batch %.4f)\n",
-               sc->train_loss, sc->last_batch_loss);
-    printf("test MAE    %.4f\n", sc->test.mae);
-    printf("test RMSE   %.4f (%.1f%% of the mean test target %.4f)\n", sc->test.rmse,
-           rmse_percent(&sc->test), sc->test.mean_target);
-    printf("test R^2    %.4f\n", sc->test.r2);
-    printf("time        %s\n", format_seconds(buf, sizeof buf, sc->seconds));
-    if (a->save)
-        printf("saved       %s\n", a->save);
-}
-
-static void print_train_json(const chapter_source *src, const chapter_data *d,
-                             const struct fit_plan *plan, const struct score *sc,
-                             const char *saved)
-{
-    cli_json j;
-    int trained = plan->kind != DLFS_MODEL_OLS;
-
-    cli_json_begin(&j, stdout);
-    cli_json_string(&j, "command", "train");
-    cli_json_string(&j, "model", chapter_model_of(plan->kind)->name);
-    cli_json_string(&j, "data", src->path);
-    cli_json_string(&j, "target", d->file.target_name);
-    cli_json_string(&j, "test_data", src->test_path);
-    cli_json_string(&j, "backend", dlfs_backend_name(plan->backend));
-    cli_json_string(&j, "init", trained ? dlfs_init_name(plan->init) : NULL);
-    cli_json_bool(&j, "standardized", src->standardize);
-    cli_json_size(&j, "train_rows", d->X_train.rows);
-    cli_json_size(&j, "test_rows", d->X_test.rows);
-    cli_json_size(&j, "features", d->X_train.cols);
-    if (plan->kind == DLFS_MODEL_NN)
-        cli_json_size(&j, "hidden", plan->hidden);
-    cli_json_size(&j, "iterations", sc->iterations);
-    json_training(&j, plan);
-    if (src->test_path)
-        cli_json_null(&j, "split_seed");
-    else
-        cli_json_u64(&j, "split_seed", src->split_seed);
-    cli_json_number(&j, "train_loss", sc->train_loss);
-    cli_json_number(&j, "last_batch_loss", sc->last_batch_loss);
-    cli_json_number(&j, "test_mae", sc->test.mae);
-    cli_json_number(&j, "test_rmse", sc->test.rmse);
-    cli_json_number(&j, "test_rmse_percent", rmse_percent(&sc->test));
-    cli_json_number(&j, "test_r2", sc->test.r2);
-    cli_json_number(&j, "mean_target", sc->test.mean_target);
-    cli_json_number(&j, "train_seconds", sc->seconds);
-    cli_json_string(&j, "model_file", saved);
-    cli_json_end(&j);
-}
-
 /* Writes the fitted model, with the standardisation fitted on the training
  * rows and the file's feature and target names, to path (atomically: on
  * failure a file already at path is left as it was). The standardiser is
@@ -133,78 +44,6 @@ static int save_model(dlfs_model *model, const chapter_data *d, const char *path
     if (st)
         return cli_error(CLI_EXIT_FAILURE, "cannot save the model to %s: %s", path,
                          cli_detail(st));
-    return CLI_EXIT_OK;
-}
-
-/* Options that only mean something for the gradient-trained models. */
-static const char *const training_only[] = {
-    "--iterations", "--epochs", "--batch", "--lr", "--seed", "--init", NULL
-};
-
-/* The combinations of options that make no sense. */
-static int check_combinations(const cli_option *opts, dlfs_model_kind kind)
-{
-    if (cli_given(opts, "--test") && cli_given(opts, "--test-fraction"))
-        return cli_error(CLI_EXIT_USAGE, "give --test or --test-fraction, not both");
-    if (cli_given(opts, "--iterations") && cli_given(opts, "--epochs"))
-        return cli_error(CLI_EXIT_USAGE, "give --iterations or --epochs, not both");
-    if (kind != DLFS_MODEL_NN && cli_given(opts, "--hidden"))
-        return cli_error(CLI_EXIT_USAGE, "--hidden applies only to --model nn");
-    if (kind == DLFS_MODEL_OLS)
-        for (const char *const *name = training_only; *name; name++)
-            if (cli_given(opts, *name))
-                return cli_error(CLI_EXIT_USAGE, "%s does not apply to --model ols "
-                                 "(it is fitted in closed form)", *name);
-    return CLI_EXIT_OK;
-}
-
-/* Turns the parsed options into a plan and a data source; usage errors only
- * (nothing is read yet). */
-static int check_train_args(const cli_option *opts, const struct train_args *a,
-                            struct fit_plan *plan, chapter_source *src)
-{
-    dlfs_model_kind kind;
-    int rc;
-
-    if (!a->model)
-        return cli_error(CLI_EXIT_USAGE, "train needs --model linreg, nn or ols (see --help)");
-    if (dlfs_model_kind_parse(a->model, &kind) != DLFS_OK)
-        return cli_error(CLI_EXIT_USAGE, "--model expects linreg, nn or ols, got '%s'", a->model);
-    if ((rc = check_combinations(opts, kind)) != 0)
-        return rc;
-
-    plan_chapter(plan, kind);
-    plan->hidden = a->hidden;
-    if (cli_given(opts, "--iterations")) plan->iterations = a->iterations;
-    if (cli_given(opts, "--epochs")) {
-        plan->iterations = 0;
-        plan->epochs = a->epochs;
-    }
-    plan->batch = a->batch;
-    if (cli_given(opts, "--lr")) plan->lr = a->lr;
-    if (cli_given(opts, "--seed")) plan->seed = a->seed;
-    if ((rc = parse_backend_option(a->backend, &plan->backend)) != 0 ||
-        (rc = parse_init_option(a->init, &plan->init)) != 0)
-        return rc;
-    plan->progress = !a->quiet && !a->json;
-
-    memset(src, 0, sizeof *src);
-    src->path = a->data;
-    src->target = a->target;
-    src->test_path = a->test;
-    src->test_fraction = a->test_fraction;
-    src->split_seed = a->split_seed;
-    src->standardize = !a->no_standardize;
-    return CLI_EXIT_OK;
-}
-
-/* A missing directory is found before training, not after it. */
-static int check_save_path(const char *save, const chapter_source *src)
-{
-    if (cli_same_file(save, src->path) || cli_same_file(save, src->test_path))
-        return cli_error(CLI_EXIT_USAGE, "--save %s would replace a data file", save);
-    if (cli_check_output_path(save, "the model") != 0)
-        return CLI_EXIT_FAILURE;
     return CLI_EXIT_OK;
 }
 
@@ -224,10 +63,9 @@ static int train(const struct train_args *a, const struct fit_plan *plan,
     if (!rc && a->save)
         rc = save_model(&model, &d, a->save);
     if (!rc) {
-        if (a->json)
-            print_train_json(src, &d, plan, &sc, a->save);
-        else
-            print_summary(a, src, &d, plan, &sc);
+        const struct train_report r = {d.file.target_name, d.X_train.rows, d.X_test.rows,
+                                       d.X_train.cols, 0};
+        train_cli_report(a, src, &r, plan, &sc);
     }
     dlfs_model_free(&model);
     chapter_data_free(&d);
@@ -236,45 +74,10 @@ static int train(const struct train_args *a, const struct fit_plan *plan,
 
 int cmd_train(int argc, char **argv)
 {
-    struct train_args a = {
-        .backend = "blas", .init = "normal",
-        .test_fraction = CHAPTER_TEST_FRACTION, .split_seed = CHAPTER_SPLIT_SEED,
-        .hidden = CHAPTER_HIDDEN, .batch = CHAPTER_BATCH,
-    };
-    cli_option opts[] = {
-        { "--model", "linreg|nn|ols", CLI_STRING, &a.model, "the model to fit (required)", 0 },
-        { "--data", "FILE.csv", CLI_STRING, &a.data, "CSV with a header row (default: bundled Boston data)", 0 },
-        { "--target", "NAME", CLI_STRING, &a.target, "target column (default: medv for Boston, else the last)", 0 },
-        { "--test", "FILE.csv", CLI_STRING, &a.test, "score on this file instead of a split", 0 },
-        { "--test-fraction", "F", CLI_FRACTION, &a.test_fraction, "share of rows held out for testing (0.3)", 0 },
-        { "--split-seed", "S", CLI_U64, &a.split_seed, "seed of the train/test split (180708)", 0 },
-        { "--hidden", "H", CLI_COUNT, &a.hidden, "hidden units of nn (13)", 0 },
-        { "--iterations", "N", CLI_COUNT, &a.iterations, "batches to train on (1000 linreg, 10000 nn)", 0 },
-        { "--epochs", "E", CLI_COUNT, &a.epochs, "passes over the training rows, instead of --iterations", 0 },
-        { "--batch", "B", CLI_COUNT, &a.batch, "rows per batch (23)", 0 },
-        { "--lr", "X", CLI_POSITIVE, &a.lr, "learning rate for the exact gradient (0.023 linreg, 0.0115 nn)", 0 },
-        { "--seed", "S", CLI_U64, &a.seed, "seed of the weights and batches (180708 linreg, 180807 nn)", 0 },
-        { "--backend", "blas|naive", CLI_STRING, &a.backend, "matrix products by cblas_dgemm or a plain loop (blas)", 0 },
-        { "--init", "normal|scaled", CLI_STRING, &a.init, "weights from N(0,1) as the book, or N(0,1/fan_in) (normal)", 0 },
-        { "--no-standardize", NULL, CLI_FLAG, &a.no_standardize, "use the features as they are", 0 },
-        { "--save", "MODEL", CLI_STRING, &a.save, "after a successful fit, write the model file (for dlfs predict)", 0 },
-        { "--json", NULL, CLI_FLAG, &a.json, "print one JSON object instead of the summary", 0 },
-        { "--quiet", NULL, CLI_FLAG, &a.quiet, "no progress line, results only", 0 },
-        { NULL, NULL, CLI_FLAG, NULL, NULL, 0 },
-    };
+    struct train_args a;
     struct fit_plan plan;
     chapter_source src;
-    int rc;
+    int rc = train_cli_parse(argc, argv, train_usage, &a, &plan, &src);
 
-    rc = cli_parse(argc, argv, opts, train_usage);
-    if (rc != CLI_PARSED)
-        return rc;
-    rc = check_train_args(opts, &a, &plan, &src);
-    if (!rc)
-        rc = chapter_source_find(&src);
-    if (!rc && a.save)
-        rc = check_save_path(a.save, &src);
-    if (!rc)
-        rc = train(&a, &plan, &src);
-    return rc;
+    return rc == CLI_PARSED ? train(&a, &plan, &src) : rc;
 }
