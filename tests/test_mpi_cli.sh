@@ -2,7 +2,9 @@
 # tests/test_mpi_cli.sh - dlfs-mpi train end to end against dlfs train: on
 # one rank it prints what dlfs train prints; on 2 and 3 ranks the same
 # figures to rounding; rank 0 alone prints and saves; a bad file fails every
-# rank with one message naming the file's line.
+# rank with one message naming the file's line. dlfs-mpi predict against
+# dlfs predict: the same predictions file on 1 and 3 ranks, the same scores
+# to rounding; a missing model fails every rank with one message.
 #
 #     sh tests/test_mpi_cli.sh BUILD/examples/dlfs BUILD/examples/dlfs-mpi MPIRUN SOURCE
 #
@@ -96,6 +98,34 @@ if [ "$st" -eq 0 ] && [ -s "$tmp/p3" ] && [ "$(wc -l <"$tmp/p3")" -eq 507 ] &&
     pass "--save on 3 ranks: the model file predicts as the one-process model's"
 else
     fail "--save on 3 ranks (status $st)"
+fi
+
+# predict on 1 and 3 ranks: the file dlfs predict writes, the same scores
+"$DLFS" train --model nn --quiet --iterations 300 --save "$tmp/model.dlfs" >/dev/null 2>&1
+"$DLFS" predict --model-file "$tmp/model.dlfs" --data "$BOSTON" --output "$tmp/pred1.csv" \
+    --json >"$tmp/pred1.json" 2>/dev/null
+for np in 1 3; do
+    rm -f "$tmp/predp.csv"
+    mpi "$np" predict --model-file "$tmp/model.dlfs" --data "$BOSTON" --output "$tmp/predp.csv" --json
+    ok=$?
+    for key in mae rmse r2 mean_target; do
+        close "$(json_num "$tmp/mout" $key)" "$(json_num "$tmp/pred1.json" $key)" || ok=1
+    done
+    if [ "$ok" -eq 0 ] && [ -s "$tmp/pred1.csv" ] && cmp -s "$tmp/pred1.csv" "$tmp/predp.csv" &&
+       [ "$(wc -l <"$tmp/mout")" -eq 1 ]; then
+        pass "predict on $np rank(s): the file dlfs predict writes, scores within 1e-9"
+    else
+        fail "predict on $np rank(s): $(cat "$tmp/mout" "$tmp/merr" | head -3)"
+    fi
+done
+
+# a model file that is not there: every rank fails, one message
+mpi 3 predict --model-file "$tmp/missing.dlfs" --data "$BOSTON"
+st=$?
+if [ "$st" -eq 1 ] && [ "$(ours)" -eq 1 ] && grep -q 'missing.dlfs' "$tmp/merr"; then
+    pass "predict with a missing model on 3 ranks: exit 1, one message"
+else
+    fail "predict with a missing model on 3 ranks: status $st, $(head -3 "$tmp/merr")"
 fi
 
 # a malformed number in the last rows: every rank fails, one message with the line

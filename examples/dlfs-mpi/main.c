@@ -1,5 +1,5 @@
-/* examples/dlfs-mpi/main.c - dlfs-mpi: the dlfs program's training on MPI,
- * started by mpirun; rank 0 speaks for all. */
+/* examples/dlfs-mpi/main.c - dlfs-mpi: the dlfs program's training and
+ * prediction on MPI, started by mpirun; rank 0 speaks for all. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,12 +12,15 @@
 static void print_usage(FILE *out)
 {
     fputs("Usage: mpirun -np P dlfs-mpi train [options]\n"
-          "       dlfs-mpi train --help\n"
+          "       mpirun -np P dlfs-mpi predict --model-file MODEL --data FILE.csv [options]\n"
+          "       dlfs-mpi COMMAND --help\n"
           "       dlfs-mpi --version\n"
           "\n"
           "Commands:\n"
           "  train      dlfs train on P processes, each reading its share of the rows;\n"
-          "             the same model as one process, to rounding\n", out);
+          "             the same model as one process, to rounding\n"
+          "  predict    dlfs predict on P processes, each predicting its share of the\n"
+          "             rows; the same predictions, written by rank 0\n", out);
 }
 
 static int run(int argc, char **argv, int rank, int ranks)
@@ -39,7 +42,9 @@ static int run(int argc, char **argv, int rank, int ranks)
     }
     if (strcmp(argv[1], "train") == 0)
         return mpi_cmd_train(argc - 2, argv + 2, rank, ranks);
-    return cli_error(CLI_EXIT_USAGE, "unknown command '%s' (commands: train; see --help)",
+    if (strcmp(argv[1], "predict") == 0)
+        return mpi_cmd_predict(argc - 2, argv + 2, rank, ranks);
+    return cli_error(CLI_EXIT_USAGE, "unknown command '%s' (commands: train, predict; see --help)",
                      argv[1]);
 }
 

@@ -6,4 +6,11 @@
  * rank and the number of ranks; an exit status, the same on every rank. */
 int mpi_cmd_train(int argc, char **argv, int rank, int ranks);
 
+/* `dlfs-mpi predict`: as mpi_cmd_train(). */
+int mpi_cmd_predict(int argc, char **argv, int rank, int ranks);
+
+/* The worst exit status over the ranks of MPI_COMM_WORLD (collective): what
+ * every rank returns after a local step. */
+int mpi_agree(int rc);
+
 #endif

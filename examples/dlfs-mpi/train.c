@@ -7,7 +7,7 @@
  *
  * Every step is collective and every rank meets the same outcome: the
  * library's distributed functions agree on their status; the few local steps
- * (predicting a rank's rows, saving on rank 0) are agreed on with agree().
+ * (predicting a rank's rows, saving on rank 0) are agreed on with mpi_agree().
  */
 #include <math.h>
 #include <stdio.h>
@@ -46,8 +46,7 @@ static void dist_data_free(struct dist_data *d)
     memset(d, 0, sizeof *d);
 }
 
-/* The worst exit status over the ranks: what every rank returns. */
-static int agree(int rc)
+int mpi_agree(int rc)
 {
     int all = rc;
     MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
@@ -110,7 +109,7 @@ static int standardize(const chapter_source *src, struct dist_data *d)
     dlfs_status st = dlfs_dist_standardizer_fit(MPI_COMM_WORLD, &d->scaler, &d->X_train);
     if (!st && d->X_train.rows) st = dlfs_standardizer_apply(&d->scaler, &d->X_train);
     if (!st && d->X_test.rows) st = dlfs_standardizer_apply(&d->scaler, &d->X_test);
-    return agree(st ? cli_fail(st, "standardising the features") : CLI_EXIT_OK);
+    return mpi_agree(st ? cli_fail(st, "standardising the features") : CLI_EXIT_OK);
 }
 
 /* Trains on every rank's training rows; the progress line on rank 0. */
@@ -128,7 +127,7 @@ static int fit(const struct fit_plan *plan, const struct dist_data *d, int rank,
 
     if (!st) st = dlfs_model_set_backend(model, plan->backend);
     if (st)
-        return agree(cli_fail(st, "allocating the model"));
+        return mpi_agree(cli_fail(st, "allocating the model"));
     if (trained && (rc = fit_plan_options(plan, model, d->n_train, &opt, &total)) != 0)
         return rc;
     cli_progress_start(&progress, chapter_model_of(plan->kind)->name, total,
@@ -163,7 +162,7 @@ static int evaluate(const dlfs_model *model, const struct dist_data *d, struct s
     MPI_Allreduce(sums, total, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     sc->train_loss = total[0] / (double)d->n_train;
     if (!st && n_test) st = dlfs_model_predict(model, &d->X_test, &P_test);
-    int rc = agree(st ? cli_fail(st, "scoring the model") : CLI_EXIT_OK);
+    int rc = mpi_agree(st ? cli_fail(st, "scoring the model") : CLI_EXIT_OK);
     if (!rc && (st = dlfs_dist_metrics(MPI_COMM_WORLD, &P_test, &d->y_test, &sc->test)))
         rc = cli_fail(st, "scoring the model");
     dlfs_matrix_free(&P);
