@@ -131,13 +131,37 @@ fi
 # a malformed number in the last rows: every rank fails, one message with the line
 awk 'NR == 480 { sub(/^[^,]*/, "1.2.3") } { print }' "$BOSTON" >"$tmp/bad.csv"
 "$DLFS" train --model linreg --quiet --data "$tmp/bad.csv" --target medv 2>"$tmp/one.err" >/dev/null
-mpi 3 train --model linreg --quiet --data "$tmp/bad.csv" --target medv
+printf 'an earlier model\n' >"$tmp/kept.dlfs"
+cp "$tmp/kept.dlfs" "$tmp/kept.orig"
+mpi 3 train --model linreg --quiet --data "$tmp/bad.csv" --target medv --save "$tmp/kept.dlfs"
 st=$?
 if [ "$st" -eq 1 ] && [ "$(ours)" -eq 1 ] &&
-   grep -q 'line 480, column 1' "$tmp/merr" && grep -q 'line 480, column 1' "$tmp/one.err"; then
-    pass "a bad line on the last rank: exit 1, one message naming line 480"
+   grep -q 'line 480, column 1' "$tmp/merr" && grep -q 'line 480, column 1' "$tmp/one.err" &&
+   cmp -s "$tmp/kept.dlfs" "$tmp/kept.orig" && [ "$(ls "$tmp" | grep -c '^kept\.dlfs\.')" -eq 0 ]; then
+    pass "a bad line on the last rank: exit 1, one message naming line 480, --save's file untouched"
 else
     fail "a bad line on the last rank: status $st, $(head -3 "$tmp/merr")"
+fi
+
+# no data rows, and fewer rows than ranks
+head -n 1 "$BOSTON" >"$tmp/header.csv"
+mpi 3 train --model linreg --quiet --data "$tmp/header.csv" --target medv
+st=$?
+if [ "$st" -eq 1 ] && [ "$(ours)" -eq 1 ] && grep -q 'header.csv' "$tmp/merr"; then
+    pass "a file with only a header on 3 ranks: exit 1, one message naming it"
+else
+    fail "a file with only a header on 3 ranks: status $st, $(head -3 "$tmp/merr")"
+fi
+head -n 4 "$BOSTON" >"$tmp/three.csv"
+"$DLFS" train --model linreg --quiet --data "$tmp/three.csv" --target medv --iterations 5 \
+    >/dev/null 2>"$tmp/one.err"
+one_st=$?
+mpi 5 train --model linreg --quiet --data "$tmp/three.csv" --target medv --iterations 5
+st=$?
+if [ "$st" -eq "$one_st" ] && [ "$(ours)" -le 1 ] && { [ "$st" -eq 0 ] || [ "$(ours)" -eq 1 ]; }; then
+    pass "3 rows on 5 ranks: as one process (status $st), no crash"
+else
+    fail "3 rows on 5 ranks: status $st (one process: $one_st), $(head -3 "$tmp/merr")"
 fi
 
 mpi 2 train --model foo
