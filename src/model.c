@@ -17,6 +17,7 @@
 #include "model_impl.h"
 #include "model_passes.h"
 #include "names.h"
+#include "standardize_impl.h"
 
 /* ---- Kinds ---------------------------------------------------------------- */
 
@@ -144,8 +145,13 @@ dlfs_status dlfs_model_init(dlfs_model *model, uint64_t seed, dlfs_init init)
         return dlfs__fail(DLFS_EINVAL, "%s: least squares in closed form has no initial weights", fn);
     dlfs_rng rng;
     dlfs_rng_seed(&rng, seed);
-    return model->kind == DLFS_MODEL_NN ? dlfs_nn_init(&model->nn, &rng, init)
-                                        : dlfs_linreg_init(&model->linreg, &rng, init);
+    return dlfs__model_init_weights(model, &rng, init);
+}
+
+dlfs_status dlfs__model_init_weights(dlfs_model *model, dlfs_rng *rng, dlfs_init init)
+{
+    return model->kind == DLFS_MODEL_NN ? dlfs_nn_init(&model->nn, rng, init)
+                                        : dlfs_linreg_init(&model->linreg, rng, init);
 }
 
 /* ---- Training ------------------------------------------------------------- */
@@ -230,19 +236,6 @@ static dlfs_status work_alloc(struct predict_work *w, const dlfs_model *model, s
     return DLFS_OK;
 }
 
-/* dst = (src - mean) / sd, element by element: the formula of
- * dlfs_standardizer_apply(), so a row predicted here is standardised to the
- * bit as the rows a model was trained and scored on. */
-static void standardize_copy(const dlfs_standardizer *s, dlfs_matrix *dst, const dlfs_matrix *src)
-{
-    for (size_t i = 0; i < src->rows; i++) {
-        const double *in = src->data + i * src->ld;
-        double *out = dst->data + i * dst->ld;
-        for (size_t j = 0; j < src->cols; j++)
-            out[j] = (in[j] - s->mean[j]) / s->sd[j];
-    }
-}
-
 /* Rows of one block: X (count x k, raw) to P (count x m). */
 static void predict_block(const dlfs_model *model, struct predict_work *w, const dlfs_matrix *X,
                           dlfs_matrix *P)
@@ -252,7 +245,7 @@ static void predict_block(const dlfs_model *model, struct predict_work *w, const
     if (model->has_scaler) {
         Xs = w->Xs;
         Xs.rows = X->rows;
-        standardize_copy(&model->scaler, &Xs, X);
+        dlfs__standardize_rows(&model->scaler, &Xs, X);
         in = &Xs;
     }
     if (model->kind == DLFS_MODEL_NN) {

@@ -8,6 +8,10 @@
 /* 1 for the kinds whose member is a dlfs_linreg (LINREG, OLS). */
 int dlfs__model_is_linear(const dlfs_model *model);
 
+/* Draws the parameters of a regression or a network from rng (the kind's
+ * dlfs_*_init): dlfs_model_init and the training loops share it. */
+dlfs_status dlfs__model_init_weights(dlfs_model *model, dlfs_rng *rng, dlfs_init init);
+
 /* DLFS_ENULL for NULL, DLFS_EINVAL for an empty model; fn in the detail. */
 dlfs_status dlfs__model_check(const dlfs_model *model, const char *fn);
 
@@ -75,7 +79,5 @@ double dlfs__train_forward(const dlfs_model *model, dlfs__train_work *w, const d
  * (n_params doubles, the caller's to scale). */
 double *dlfs__train_backward(const dlfs_model *model, dlfs__train_work *w);
 
-/* Draws the parameters from rng as the loop does when opt->init_weights. */
-dlfs_status dlfs__train_init_weights(dlfs_model *model, dlfs_rng *rng, dlfs_init init);
 
 #endif

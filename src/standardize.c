@@ -6,6 +6,7 @@
 #include <dlfs/standardize.h>
 #include "block.h"
 #include "internal.h"
+#include "standardize_impl.h"
 
 dlfs_status dlfs_standardizer_fit(dlfs_standardizer *s, const dlfs_matrix *X)
 {
@@ -85,6 +86,16 @@ static dlfs_status standardizer_check(const char *fn, const char *xname,
     return DLFS_OK;
 }
 
+void dlfs__standardize_rows(const dlfs_standardizer *s, dlfs_matrix *dst, const dlfs_matrix *src)
+{
+    for (size_t i = 0; i < src->rows; i++) {
+        const double *in = src->data + i * src->ld;
+        double *out = dst->data + i * dst->ld;
+        for (size_t j = 0; j < src->cols; j++)
+            out[j] = (in[j] - s->mean[j]) / s->sd[j];
+    }
+}
+
 /* X = (X - mean) / sd, or with `invert` X = X * sd + mean, in place, once
  * standardizer_check has passed (fn and xname as there). */
 static dlfs_status standardizer_map(const char *fn, const char *xname,
@@ -93,14 +104,14 @@ static dlfs_status standardizer_map(const char *fn, const char *xname,
     dlfs_status st = standardizer_check(fn, xname, s, X);
     if (st)
         return st;
+    if (!invert) {
+        dlfs__standardize_rows(s, X, X);
+        return DLFS_OK;
+    }
     for (size_t i = 0; i < X->rows; i++) {
         double *row = X->data + i * X->ld;
-        if (invert)
-            for (size_t j = 0; j < X->cols; j++)
-                row[j] = row[j] * s->sd[j] + s->mean[j];
-        else
-            for (size_t j = 0; j < X->cols; j++)
-                row[j] = (row[j] - s->mean[j]) / s->sd[j];
+        for (size_t j = 0; j < X->cols; j++)
+            row[j] = row[j] * s->sd[j] + s->mean[j];
     }
     return DLFS_OK;
 }

@@ -121,12 +121,6 @@ static void backward(const dlfs_model *model, workspace *w)
         dlfs__linreg_gradients(&model->linreg, &w->lr_info, &w->lr_grad);
 }
 
-static dlfs_status init_weights(dlfs_model *model, dlfs_rng *rng, dlfs_init init)
-{
-    return model->kind == DLFS_MODEL_NN ? dlfs_nn_init(&model->nn, rng, init)
-                                        : dlfs_linreg_init(&model->linreg, rng, init);
-}
-
 /* The validation set, when there is one: given whole, of the model's shape, finite. */
 static dlfs_status check_validation(const char *fn, const dlfs_model *model,
                                     const dlfs_train_options *opt)
@@ -301,7 +295,7 @@ dlfs_status dlfs__train(dlfs_model *model, const dlfs_matrix *X, const dlfs_matr
         dlfs_rng rng;
         r.params = params;
         dlfs_rng_seed(&rng, opt->seed);
-        if (!opt->init_weights || !(st = init_weights(model, &rng, opt->init))) {
+        if (!opt->init_weights || !(st = dlfs__model_init_weights(model, &rng, opt->init))) {
             dlfs_rng_permutation(&rng, r.perm, n);
             st = loop(&r, &rng, &res);
         }
@@ -384,9 +378,4 @@ double *dlfs__train_backward(const dlfs_model *model, dlfs__train_work *w)
 {
     backward(model, w);
     return w->grads;
-}
-
-dlfs_status dlfs__train_init_weights(dlfs_model *model, dlfs_rng *rng, dlfs_init init)
-{
-    return init_weights(model, rng, init);
 }

@@ -20,22 +20,6 @@
 #include "alloc_wrap.h"
 #include "testutil.h"
 
-/* X: n x k from N(0, 1); y: n x 1, a smooth function of X plus noise. */
-static void make_data(size_t n, size_t k, uint64_t seed, dlfs_matrix *X, dlfs_matrix *y)
-{
-    dlfs_rng rng;
-    dlfs_rng_seed(&rng, seed);
-    assert_int_equal(dlfs_matrix_alloc(X, n, k), DLFS_OK);
-    assert_int_equal(dlfs_matrix_alloc(y, n, 1), DLFS_OK);
-    tu_fill_normal(X, &rng, 1.0);
-    for (size_t i = 0; i < n; i++) {
-        double v = 0.1 * dlfs_rng_normal(&rng);
-        for (size_t a = 0; a < k; a++)
-            v += sin(X->data[i * k + a] * (double)(a + 1)) / (double)(a + 1);
-        y->data[i] = v;
-    }
-}
-
 static dlfs_train_options short_run(const dlfs_model *model, size_t iterations)
 {
     dlfs_train_options o;
@@ -109,7 +93,7 @@ static void test_empty_model_refused(void **state)
     dlfs_train_options o;
     dlfs_train_options_default(&o);
     dlfs_matrix X, y, P;
-    make_data(4, 2, 1, &X, &y);
+    tu_make_data(4, 2, 1, 1, &X, &y);
     assert_int_equal(dlfs_matrix_alloc(&P, 4, 1), DLFS_OK);
     assert_int_equal(dlfs_model_set_backend(&empty, DLFS_BACKEND_NAIVE), DLFS_EINVAL);
     assert_int_equal(dlfs_model_init(&empty, 1, DLFS_INIT_NORMAL), DLFS_EINVAL);
@@ -168,7 +152,7 @@ static void test_defaults_by_kind(void **state)
 
     /* epochs on top of the defaults: refused until iterations is cleared */
     dlfs_matrix X, y;
-    make_data(40, 13, 2, &X, &y);
+    tu_make_data(40, 13, 1, 2, &X, &y);
     assert_int_equal(dlfs_model_train_options_default(&nn, &o), DLFS_OK);
     o.epochs = 2;
     assert_int_equal(dlfs_model_train(&nn, &X, &y, &o, NULL), DLFS_EINVAL);
@@ -193,7 +177,7 @@ static void test_train_equals_step_by_step(void **state)
 {
     (void)state;
     dlfs_matrix X, y;
-    make_data(61, 5, 3, &X, &y);
+    tu_make_data(61, 5, 1, 3, &X, &y);
     for (int be = 0; be < 2; be++) {
         dlfs_model a, b;
         assert_int_equal(dlfs_model_alloc(&a, DLFS_MODEL_NN, 5, 6, 1), DLFS_OK);
@@ -235,7 +219,7 @@ static void test_train_ols(void **state)
 {
     (void)state;
     dlfs_matrix X, y;
-    make_data(200, 4, 4, &X, &y);
+    tu_make_data(200, 4, 1, 4, &X, &y);
     dlfs_model ols, lr;
     assert_int_equal(dlfs_model_alloc(&ols, DLFS_MODEL_OLS, 4, 0, 1), DLFS_OK);
     dlfs_train_result r;
@@ -303,7 +287,7 @@ static void test_predict_blocks(void **state)
     assert_int_equal(dlfs_model_init(&m, 7, DLFS_INIT_SCALED), DLFS_OK);
     assert_int_equal(dlfs_model_block_rows(&m), 8);
     dlfs_matrix X, y, P, Q;
-    make_data(n, k, 5, &X, &y);
+    tu_make_data(n, k, 1, 5, &X, &y);
     assert_int_equal(dlfs_matrix_alloc(&P, n, 1), DLFS_OK);
     assert_int_equal(dlfs_matrix_alloc(&Q, n, 1), DLFS_OK);
 
@@ -352,7 +336,7 @@ static void test_predict_errors(void **state)
     dlfs_model m;
     assert_int_equal(dlfs_model_alloc(&m, DLFS_MODEL_NN, 3, 4, 1), DLFS_OK);
     dlfs_matrix X, y, P, P2;
-    make_data(5, 3, 6, &X, &y);
+    tu_make_data(5, 3, 1, 6, &X, &y);
     assert_int_equal(dlfs_matrix_alloc(&P, 5, 1), DLFS_OK);
     assert_int_equal(dlfs_matrix_alloc(&P2, 4, 1), DLFS_OK);
     assert_int_equal(dlfs_model_predict(&m, &X, NULL), DLFS_ENULL);
@@ -381,7 +365,7 @@ static void test_standardizer(void **state)
 {
     (void)state;
     dlfs_matrix X, y, Xs, P, Q;
-    make_data(40, 4, 9, &X, &y);
+    tu_make_data(40, 4, 1, 9, &X, &y);
     for (size_t i = 0; i < 40 * 4; i++)
         X.data[i] = 10.0 + 3.0 * X.data[i];
     dlfs_standardizer s = {0};
@@ -480,7 +464,7 @@ static void test_ols_file(void **state)
 {
     (void)state;
     dlfs_matrix X, y;
-    make_data(50, 3, 10, &X, &y);
+    tu_make_data(50, 3, 1, 10, &X, &y);
     dlfs_model ols, back;
     assert_int_equal(dlfs_model_alloc(&ols, DLFS_MODEL_OLS, 3, 0, 1), DLFS_OK);
     assert_int_equal(dlfs_model_train(&ols, &X, &y, NULL, NULL), DLFS_OK);

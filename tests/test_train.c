@@ -23,23 +23,6 @@
 
 /* ---- data and helpers -------------------------------------------------------- */
 
-/* X: n x k from N(0, 1); y: n x m, a smooth function of X plus a little noise. */
-static void make_data(size_t n, size_t k, size_t m, uint64_t seed, dlfs_matrix *X, dlfs_matrix *y)
-{
-    dlfs_rng rng;
-    dlfs_rng_seed(&rng, seed);
-    assert_int_equal(dlfs_matrix_alloc(X, n, k), DLFS_OK);
-    assert_int_equal(dlfs_matrix_alloc(y, n, m), DLFS_OK);
-    tu_fill_normal(X, &rng, 1.0);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < m; j++) {
-            double v = 0.1 * dlfs_rng_normal(&rng) + (double)j;
-            for (size_t a = 0; a < k; a++)
-                v += sin(X->data[i * k + a] * (double)(a + 1)) / (double)(a + j + 1);
-            y->data[i * m + j] = v;
-        }
-}
-
 static void free_data(dlfs_matrix *X, dlfs_matrix *y)
 {
     dlfs_matrix_free(X);
@@ -132,7 +115,7 @@ static void test_blas_vs_naive(void **state)
 {
     (void)state;
     dlfs_matrix X, y;
-    make_data(200, 13, 1, 1, &X, &y);
+    tu_make_data(200, 13, 1, 1, &X, &y);
     dlfs_train_options o = options(400, 23, 0.01, 42);
 
     dlfs_linreg lb, ln;
@@ -177,7 +160,7 @@ static void test_determinism(void **state)
 {
     (void)state;
     dlfs_matrix X, y;
-    make_data(150, 6, 2, 2, &X, &y);
+    tu_make_data(150, 6, 2, 2, &X, &y);
     double h1[300], h2[300];
     dlfs_train_options o = options(300, 16, 0.01, 7);
 
@@ -304,7 +287,7 @@ static void test_batches_by_hand(void **state)
     (void)state;
     const dlfs_backend backends[] = {DLFS_BACKEND_BLAS, DLFS_BACKEND_NAIVE};
     dlfs_matrix X, y;
-    make_data(10, 3, 2, 3, &X, &y);
+    tu_make_data(10, 3, 2, 3, &X, &y);
     for (size_t be = 0; be < 2; be++) {
         for (int init = 1; init >= 0; init--) {
             dlfs_train_options o = options(3, 4, 0.05, 99);
@@ -357,7 +340,7 @@ static void test_epochs(void **state)
 {
     (void)state;
     dlfs_matrix X, y;
-    make_data(10, 3, 1, 4, &X, &y);
+    tu_make_data(10, 3, 1, 4, &X, &y);
     dlfs_train_options o = options(0, 4, 0.05, 5);
     o.epochs = 4;
     dlfs_linreg a;
@@ -414,7 +397,7 @@ static void test_loss_history_and_stop(void **state)
 {
     (void)state;
     dlfs_matrix X, y;
-    make_data(60, 4, 1, 5, &X, &y);
+    tu_make_data(60, 4, 1, 5, &X, &y);
     double hist[40];
     tu_fill_value(hist, 40, -1.0);
     struct loss_log log = {.stop_at = SIZE_MAX};
@@ -512,8 +495,8 @@ static void test_validation_callback(void **state)
 {
     (void)state;
     dlfs_matrix X, y, Xv, yv;
-    make_data(40, 3, 2, 6, &X, &y);
-    make_data(30, 3, 2, 7, &Xv, &yv);
+    tu_make_data(40, 3, 2, 6, &X, &y);
+    tu_make_data(30, 3, 2, 7, &Xv, &yv);
     dlfs_nn nn;
     dlfs_linreg lr;
     assert_int_equal(dlfs_nn_alloc(&nn, 3, 4, 2), DLFS_OK);
@@ -619,7 +602,7 @@ static void test_divergence_guard(void **state)
 {
     (void)state;
     dlfs_matrix X, y;
-    make_data(100, 5, 1, 8, &X, &y);
+    tu_make_data(100, 5, 1, 8, &X, &y);
     double hist[200];
     for (int model = 0; model < 2; model++) {
         dlfs_train_options o = options(200, 10, 1e6, 15);
@@ -722,8 +705,8 @@ static void test_invalid_options(void **state)
 {
     (void)state;
     dlfs_matrix X, y, Xv, yv;
-    make_data(20, 3, 1, 9, &X, &y);
-    make_data(5, 3, 1, 10, &Xv, &yv);
+    tu_make_data(20, 3, 1, 9, &X, &y);
+    tu_make_data(5, 3, 1, 10, &Xv, &yv);
     dlfs_nn nn;
     dlfs_linreg lr;
     assert_int_equal(dlfs_nn_alloc(&nn, 3, 4, 1), DLFS_OK);
@@ -853,8 +836,8 @@ static void test_no_allocation_in_loop(void **state)
 {
     (void)state;
     dlfs_matrix X, y, Xv, yv;
-    make_data(100, 13, 1, 16, &X, &y);
-    make_data(30, 13, 1, 17, &Xv, &yv);
+    tu_make_data(100, 13, 1, 16, &X, &y);
+    tu_make_data(30, 13, 1, 17, &Xv, &yv);
     dlfs_nn nn;
     dlfs_linreg lr;
     assert_int_equal(dlfs_nn_alloc(&nn, 13, 13, 1), DLFS_OK);
@@ -1030,8 +1013,8 @@ static void test_allocation_failures(void **state)
 {
     (void)state;
     dlfs_matrix X, y, Xv, yv;
-    make_data(100, 13, 1, 20, &X, &y);
-    make_data(30, 13, 1, 21, &Xv, &yv);
+    tu_make_data(100, 13, 1, 20, &X, &y);
+    tu_make_data(30, 13, 1, 21, &Xv, &yv);
     dlfs_nn nn;
     dlfs_linreg lr;
     assert_int_equal(dlfs_nn_alloc(&nn, 13, 13, 1), DLFS_OK);
@@ -1130,7 +1113,7 @@ static void *run_job(void *arg)
 
 static void setup_job(struct job *j, size_t n, size_t k, size_t h, size_t bs, uint64_t seed)
 {
-    make_data(n, k, 1, seed, &j->X, &j->y);
+    tu_make_data(n, k, 1, seed, &j->X, &j->y);
     assert_int_equal(dlfs_nn_alloc(&j->nn, k, h, 1), DLFS_OK);
     j->o = options(1500, bs, 0.005, seed + 1);
     j->st = DLFS_EINVAL;

@@ -101,6 +101,23 @@ static inline void tu_fill_normal(dlfs_matrix *m, dlfs_rng *rng, double sd)
             m->data[i * m->ld + j] = sd * dlfs_rng_normal(rng);
 }
 
+/* X: n x k from N(0, 1); y: n x m, a smooth function of X plus a little noise. */
+static inline void tu_make_data(size_t n, size_t k, size_t m, uint64_t seed, dlfs_matrix *X, dlfs_matrix *y)
+{
+    dlfs_rng rng;
+    dlfs_rng_seed(&rng, seed);
+    assert_int_equal(dlfs_matrix_alloc(X, n, k), DLFS_OK);
+    assert_int_equal(dlfs_matrix_alloc(y, n, m), DLFS_OK);
+    tu_fill_normal(X, &rng, 1.0);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < m; j++) {
+            double v = 0.1 * dlfs_rng_normal(&rng) + (double)j;
+            for (size_t a = 0; a < k; a++)
+                v += sin(X->data[i * k + a] * (double)(a + 1)) / (double)(a + j + 1);
+            y->data[i * m + j] = v;
+        }
+}
+
 /* Fills n doubles with the same value (padding, sentinels). */
 static inline void tu_fill_value(double *x, size_t n, double v)
 {

@@ -317,7 +317,7 @@ static dlfs_status train_gd(struct drun *r, dlfs_train_result *res)
         r->params = (double *)dlfs_model_params(r->model, NULL);
         dlfs_rng_seed(&rng, r->opt->seed);
         if (r->opt->init_weights) {
-            st = dlfs__train_init_weights(r->model, &rng, r->opt->init);
+            st = dlfs__model_init_weights(r->model, &rng, r->opt->init);
         } else {
             /* Continuing: make the replicas the same, rank 0's. */
             MPI_Bcast(r->params, (int)r->n_params, MPI_DOUBLE, 0, r->comm);
