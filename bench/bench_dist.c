@@ -10,8 +10,9 @@
  * then W + N), so set-up and initialisation cancel and no callback adds a
  * collective to the step; the median of --repeats such differences is
  * reported. The reduction a step makes (the gradient block and the loss,
- * summed in rank order) is timed alone on the same number of doubles, and
- * beside it MPI_Allreduce on them, which is what the fixed order costs.
+ * summed in rank order) is timed alone on the same number of doubles, by the
+ * path training takes and by messages, and beside them MPI_Allreduce on
+ * them, which is what the fixed order costs.
  * Speedup = one-process step / distributed step; efficiency = speedup / P.
  */
 #include <math.h>
@@ -151,41 +152,49 @@ static double step_seconds(const options *o, setup *s, int dist, dlfs_status *st
     return m;
 }
 
-/* The step's reduction alone: n_params + 1 doubles summed in rank order
- * (mpi 0), or by MPI_Allreduce (mpi 1), which is what the rank order costs
- * against: Open MPI does not promise the same bits from run to run. */
-static double reduce_seconds(const options *o, const setup *s, int ranks, int mpi)
+/* The step's reduction alone, on n_params + 1 doubles: summed in rank order
+ * by the path dlfs_dist_train takes (shared memory on one node), or by
+ * messages (what ranks on several nodes take), or by MPI_Allreduce, which
+ * is what the fixed order costs against: Open MPI does not promise the same
+ * bits from run to run. */
+enum reduction { REDUCE_TRAIN, REDUCE_MESSAGES, REDUCE_MPI };
+
+static double reduce_seconds(const options *o, const setup *s, enum reduction how,
+                             const char **path)
 {
     size_t n;
     dlfs_model_params(&s->model, &n);
     n += 1;
-    double *buf = calloc(2 * n + dlfs__dist_sum_scratch(n, ranks), sizeof *buf);
-    double *t = calloc(o->repeats, sizeof *t);
-    if (!buf || !t) {
-        free(buf);
-        free(t);
+    dlfs__dist_reducer red;
+    if (dlfs__dist_reducer_init(&red, MPI_COMM_WORLD, n,
+                                how == REDUCE_TRAIN ? DLFS__DIST_AUTO : DLFS__DIST_MESSAGES,
+                                "dlfs-bench-dist"))
         return NAN;
-    }
-    for (size_t r = 0; r < o->repeats; r++) {
+    if (path)
+        *path = dlfs__dist_reducer_path(&red);
+    double *t = calloc(o->repeats, sizeof *t);
+    for (size_t r = 0; t && r < o->repeats; r++) {
         MPI_Barrier(MPI_COMM_WORLD);
         const double t0 = cli_now();
         for (size_t i = 0; i < o->steps; i++) {
-            if (mpi)
-                MPI_Allreduce(buf, buf + n, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+            if (how == REDUCE_MPI)
+                MPI_Allreduce(red.in, red.out, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
             else
-                dlfs__dist_sum(MPI_COMM_WORLD, buf, buf + n, n, buf + 2 * n);
+                dlfs__dist_reduce(&red);
         }
         t[r] = (cli_now() - t0) / (double)o->steps;
     }
-    const double m = bench_median(t, o->repeats);
-    free(buf);
+    const double m = t ? bench_median(t, o->repeats) : NAN;
     free(t);
+    dlfs__dist_reducer_free(&red);
     return m;
 }
 
 typedef struct result {
     int ranks;
-    double step_1, step_p, reduce;   /* seconds */
+    double step_1, step_p, reduce;   /* seconds; reduce by the training's path */
+    const char *path;                 /* that path */
+    double messages;                  /* the same sum by messages */
     double allreduce;                 /* MPI_Allreduce of the same doubles */
 } result;
 
@@ -196,11 +205,13 @@ static void print_result(const options *o, const result *r)
     if (strcmp(o->model, "nn") == 0)
         printf(", h %zu", o->hidden);
     printf("; median of %zu repeats of %zu steps\n", o->repeats, o->steps);
+    printf("reduction in rank order by %s; beside it, the same sum by messages and "
+           "by MPI_Allreduce\n", r->path);
     printf("ranks   ms/step(1)   ms/step(P)   reduce ms   reduce share   speedup   efficiency"
-           "   MPI_Allreduce ms\n");
-    printf("%5d %12.6f %12.6f %11.6f %13.1f%% %9.3f %12.3f %18.6f\n", r->ranks, 1e3 * r->step_1,
-           1e3 * r->step_p, 1e3 * r->reduce, 100.0 * r->reduce / r->step_p, speedup,
-           speedup / r->ranks, 1e3 * r->allreduce);
+           "   messages ms   MPI_Allreduce ms\n");
+    printf("%5d %12.6f %12.6f %11.6f %13.1f%% %9.3f %12.3f %13.6f %18.6f\n", r->ranks,
+           1e3 * r->step_1, 1e3 * r->step_p, 1e3 * r->reduce, 100.0 * r->reduce / r->step_p,
+           speedup, speedup / r->ranks, 1e3 * r->messages, 1e3 * r->allreduce);
     if (!o->json)
         return;
     cli_json j;
@@ -215,6 +226,8 @@ static void print_result(const options *o, const result *r)
     cli_json_number(&j, "ms_per_step_p", 1e3 * r->step_p);
     cli_json_number(&j, "allreduce_ms", 1e3 * r->reduce);
     cli_json_number(&j, "allreduce_share", r->reduce / r->step_p);
+    cli_json_string(&j, "reduction", r->path);
+    cli_json_number(&j, "messages_ms", 1e3 * r->messages);
     cli_json_number(&j, "mpi_allreduce_ms", 1e3 * r->allreduce);
     cli_json_number(&j, "speedup", speedup);
     cli_json_number(&j, "efficiency", speedup / r->ranks);
@@ -234,8 +247,9 @@ static int bench(const options *o, int rank, int ranks)
     MPI_Bcast(&failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!failed) {
         r.step_p = step_seconds(o, &s, 1, &st);
-        r.reduce = reduce_seconds(o, &s, ranks, 0);
-        r.allreduce = reduce_seconds(o, &s, ranks, 1);
+        r.reduce = reduce_seconds(o, &s, REDUCE_TRAIN, &r.path);
+        r.messages = reduce_seconds(o, &s, REDUCE_MESSAGES, NULL);
+        r.allreduce = reduce_seconds(o, &s, REDUCE_MPI, NULL);
     }
     if (!rc && st)
         rc = cli_fail(st, "timing the steps");

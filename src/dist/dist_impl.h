@@ -16,11 +16,45 @@
  * the first collective of a function whose ranks may have failed locally. */
 dlfs_status dlfs__dist_agree(MPI_Comm comm, dlfs_status st);
 
-/* Every rank's n doubles at `in` summed in rank order 0, 1, ..., into out
- * (n doubles; may be in): the same bits on every rank and in every run on
- * the same ranks, which MPI_Allreduce does not promise. scratch holds
- * dlfs__dist_sum_scratch(n, ranks) doubles (at most n x ranks, and never
- * less than 2 n + 2 ranks). */
+/* The training step's reduction: every rank's n doubles summed in rank order
+ * 0, 1, ..., P-1 (one running sum per element), giving the same bits on
+ * every rank, in every run on the same P, and by either path (reduce.c):
+ * shared memory when every rank of comm is on one node, messages (an
+ * all-to-all and an all-gather) otherwise. MPI_Allreduce promises none of
+ * that. Everything is allocated by init (collective; the status agreed);
+ * a reduction allocates nothing. */
+typedef enum dlfs__dist_path {
+    DLFS__DIST_AUTO,       /* shared memory when it can, else messages */
+    DLFS__DIST_MESSAGES,   /* messages always (what ranks on several nodes take) */
+} dlfs__dist_path;
+
+typedef struct dlfs__dist_reducer {
+    MPI_Comm comm;          /* the caller's */
+    MPI_Comm node;          /* shared path (slots not NULL): comm's ranks, all on this node */
+    MPI_Win win;            /* shared path: the window of slots and result */
+    int rank, nproc;
+    size_t n, chunk;        /* values; each rank's share of them, padded */
+    double *in;             /* where this rank writes its n values before a reduction */
+    double *out;            /* the n sums, after it (valid until the next) */
+    double *slots;          /* shared path: every rank's `in`, chunk x P apart */
+    double *recv;           /* message path: what the all-to-all brings */
+    double *block;          /* message path: in, recv and out, malloc'd */
+} dlfs__dist_reducer;
+
+dlfs_status dlfs__dist_reducer_init(dlfs__dist_reducer *r, MPI_Comm comm, size_t n,
+                                    dlfs__dist_path path, const char *fn);
+/* Sums every rank's r->in; returns r->out (r->in itself on one rank).
+ * Collective. r->in may be written again once this returns. */
+const double *dlfs__dist_reduce(dlfs__dist_reducer *r);
+/* "shared memory", "messages" or "one rank". */
+const char *dlfs__dist_reducer_path(const dlfs__dist_reducer *r);
+/* Collective; safe on a zeroed or freed reducer. */
+void dlfs__dist_reducer_free(dlfs__dist_reducer *r);
+
+/* A one-off sum, as dlfs__dist_reduce by messages, on the caller's memory:
+ * every rank's n doubles at `in` summed in rank order into out (n doubles;
+ * may be in). scratch holds dlfs__dist_sum_scratch(n, ranks) doubles (at
+ * most n x ranks, and never less than 2 n + 2 ranks). */
 void dlfs__dist_sum(MPI_Comm comm, const double *in, double *out, size_t n, double *scratch);
 size_t dlfs__dist_sum_scratch(size_t n, int nproc);
 

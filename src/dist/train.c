@@ -46,44 +46,6 @@ dlfs_status dlfs__dist_agree(MPI_Comm comm, dlfs_status st)
     return dlfs__fail((dlfs_status)code, "rank %d: %.480s", out[1], detail);
 }
 
-size_t dlfs__dist_sum_scratch(size_t n, int nproc)
-{
-    const size_t p = (size_t)nproc, chunk = (n + p - 1) / p;
-    return 2 * chunk * p;
-}
-
-/* A reduce-scatter and an all-gather, as a ring allreduce moves the data
- * (2 (P-1)/P of the message per rank, not (P-1) times it as gathering every
- * rank's whole buffer would), but with the sum made in rank order: rank r
- * receives the r-th chunk of every rank's buffer (one all-to-all) and adds
- * them 0, 1, ..., P-1, then every rank gathers every summed chunk. The
- * chunks are padded to one length so that the collectives take no count
- * arrays (nothing to allocate per call). */
-void dlfs__dist_sum(MPI_Comm comm, const double *in, double *out, size_t n, double *scratch)
-{
-    int nproc, rank;
-    MPI_Comm_size(comm, &nproc);
-    MPI_Comm_rank(comm, &rank);
-    if (nproc == 1) {
-        memmove(out, in, n * sizeof *out);
-        return;
-    }
-    const size_t p = (size_t)nproc, chunk = (n + p - 1) / p;
-    double *send = scratch, *recv = scratch + chunk * p;
-    memcpy(send, in, n * sizeof *send);
-    memset(send + n, 0, (chunk * p - n) * sizeof *send);
-    MPI_Alltoall(send, (int)chunk, MPI_DOUBLE, recv, (int)chunk, MPI_DOUBLE, comm);
-    double *mine = send + (size_t)rank * chunk;
-    for (size_t j = 0; j < chunk; j++) {
-        double s = recv[j];
-        for (size_t q = 1; q < p; q++)
-            s += recv[q * chunk + j];
-        mine[j] = s;
-    }
-    MPI_Allgather(MPI_IN_PLACE, (int)chunk, MPI_DOUBLE, send, (int)chunk, MPI_DOUBLE, comm);
-    memcpy(out, send, n * sizeof *out);
-}
-
 void dlfs__dist_counts(MPI_Comm comm, size_t n_local, size_t *n_global, size_t *first)
 {
     unsigned long long mine = n_local, total = 0, before = 0;
@@ -131,8 +93,7 @@ struct drun {
     dlfs_matrix Xb, yb;
     dlfs__train_work w;
     double *params;
-    double *buf;                  /* n_params + 1: this rank's gradient and loss, then the sum */
-    double *all;                  /* ranks x (n_params + 1): every rank's buf */
+    dlfs__dist_reducer red;       /* n_params + 1: the gradient and the loss */
 };
 
 /* This rank's checks of its arguments: its own rows (which may be none) and
@@ -174,45 +135,38 @@ static dlfs_status check_same_options(const struct drun *r)
  * was allocated. */
 static dlfs_status drun_alloc(struct drun *r)
 {
-    int nproc;
-    size_t bytes, len, all_len;
-    MPI_Comm_size(r->comm, &nproc);
+    size_t bytes;
     const size_t local_batch = r->batch < r->n_local ? r->batch : (r->n_local ? r->n_local : 1);
     const size_t n_val = r->opt->X_val ? r->opt->X_val->rows : 0;
     dlfs_model_params(r->model, &r->n_params);
-    len = r->n_params + 1;
-    all_len = dlfs__dist_sum_scratch(len, nproc);
-    if (!dlfs__mul(r->n, sizeof(size_t), &bytes) || all_len / 2 > (size_t)2147483647)
-        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows or %zu parameters on %d ranks overflow",
-                          r->fn, r->n, r->n_params, nproc);
+    if (!dlfs__mul(r->n, sizeof(size_t), &bytes))
+        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows overflow", r->fn, r->n);
     if (!(r->perm = malloc(bytes)) || !(r->own = malloc(r->batch * sizeof(size_t))))
         return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate the permutation of %zu rows",
                           r->fn, r->n);
     dlfs_status st;
-    if ((st = dlfs__alloc_doubles(len, &r->buf, r->fn)) ||
-        (st = dlfs__alloc_doubles(all_len, &r->all, r->fn)) ||
-        (st = dlfs__train_batch_alloc(r->fn, r->model, local_batch, &r->batch_block, &r->Xb, &r->yb)))
+    if ((st = dlfs__train_batch_alloc(r->fn, r->model, local_batch, &r->batch_block, &r->Xb, &r->yb)))
         return st;
     return dlfs__train_work_alloc(&r->w, r->model, local_batch, n_val);
 }
 
 static void drun_free(struct drun *r)
 {
+    dlfs__dist_reducer_free(&r->red);
     dlfs__train_work_free(&r->w);
     free(r->batch_block);
-    free(r->all);
-    free(r->buf);
     free(r->own);
     free(r->perm);
 }
 
 /* The step's gradient and loss over the ranks: this rank's share of the
  * batch perm[start..start+bs), scaled by its share of the rows, summed in
- * rank order into r->buf (gradient, then the loss at [n_params]). A rank
- * that owns none of the batch's rows contributes zeros. */
-static void step(struct drun *r, size_t start, size_t bs)
+ * rank order (gradient, then the loss at [n_params]). A rank that owns none
+ * of the batch's rows contributes zeros. */
+static const double *step(struct drun *r, size_t start, size_t bs)
 {
     const size_t np = r->n_params;
+    double *mine = r->red.in;
     size_t owned = 0;
     for (size_t i = 0; i < bs; i++) {
         const size_t local = r->perm[start + i] - r->first;   /* wraps for rows before ours */
@@ -227,12 +181,12 @@ static void step(struct drun *r, size_t start, size_t bs)
          * then the step is the one-process step bit for bit. */
         const double share = (double)owned / (double)bs;
         for (size_t j = 0; j < np; j++)
-            r->buf[j] = g[j] * share;
-        r->buf[np] = loss * share;
+            mine[j] = g[j] * share;
+        mine[np] = loss * share;
     } else {
-        memset(r->buf, 0, (np + 1) * sizeof(double));
+        memset(mine, 0, (np + 1) * sizeof(double));
     }
-    dlfs__dist_sum(r->comm, r->buf, r->buf, np + 1, r->all);
+    return dlfs__dist_reduce(&r->red);
 }
 
 /* A callback's wish to stop, made every rank's (the callbacks see the same
@@ -275,20 +229,20 @@ static dlfs_status dloop(struct drun *r, dlfs_rng *rng, dlfs_train_result *res)
             start = 0;
         }
         const size_t bs = n - start < r->batch ? n - start : r->batch;
-        step(r, start, bs);
+        const double *sum = step(r, start, bs);
         start += bs;
         /* The checks read the summed numbers, the same on every rank: every
          * rank stops at the same iteration. */
-        const double loss = r->buf[np];
+        const double loss = sum[np];
         if (!isfinite(loss)) {
             res->failed_iteration = it;
             return dlfs__fail(DLFS_EDIVERGED, "%s: the loss is %g at iteration %zu", r->fn, loss, it);
         }
-        if (!dlfs__all_finite(r->buf, np)) {
+        if (!dlfs__all_finite(sum, np)) {
             res->failed_iteration = it;
             return dlfs__fail(DLFS_EDIVERGED, "%s: a gradient is not finite at iteration %zu", r->fn, it);
         }
-        dlfs__sgd_update(r->params, r->buf, np, lr);
+        dlfs__sgd_update(r->params, sum, np, lr);
         res->iterations = it + 1;
         res->final_loss = loss;
         if (after_step(r, it, loss, res)) {
@@ -312,6 +266,8 @@ static dlfs_status train_gd(struct drun *r, dlfs_train_result *res)
         return st;
     r->batch = r->opt->batch_size < r->n ? r->opt->batch_size : r->n;
     st = dlfs__dist_agree(r->comm, drun_alloc(r));
+    if (!st)
+        st = dlfs__dist_reducer_init(&r->red, r->comm, r->n_params + 1, DLFS__DIST_AUTO, r->fn);
     if (!st) {
         dlfs_rng rng;
         r->params = (double *)dlfs_model_params(r->model, NULL);

@@ -23,6 +23,7 @@
 #include <mpi.h>
 #include <dlfs/dist.h>
 #include <dlfs/dlfs.h>
+#include "dist/dist_impl.h"
 
 enum { N = 50, K = 4, H = 5, BATCH = 7 };
 
@@ -125,6 +126,55 @@ static void model_alloc(dlfs_model *model, dlfs_model_kind kind, dlfs_backend ba
 {
     assert_int_equal(dlfs_model_alloc(model, kind, K, kind == DLFS_MODEL_NN ? H : 0, 1), DLFS_OK);
     assert_int_equal(dlfs_model_set_backend(model, backend), DLFS_OK);
+}
+
+/* The step's reduction by both paths against every rank's values summed
+ * here in rank order: the same bits, over calls that reuse the buffers.
+ * The values make the order matter (1e16 + 1 - 1e16 is 0 or 1 by order). */
+static void check_reducer(dlfs__dist_path path, size_t n, const char **taken)
+{
+    dlfs__dist_reducer red;
+    assert_int_equal(dlfs__dist_reducer_init(&red, MPI_COMM_WORLD, n, path, "test"), DLFS_OK);
+    *taken = dlfs__dist_reducer_path(&red);
+    double *all = malloc(n * (size_t)nproc * sizeof *all), *want = malloc(n * sizeof *want);
+    assert_non_null(all);
+    assert_non_null(want);
+    for (int call = 0; call < 5; call++) {
+        for (size_t j = 0; j < n; j++) {
+            const int r = (rank + call + (int)j) % 3;
+            red.in[j] = r == 0 ? 1e16 : r == 1 ? 1.0 + 0.125 * (double)rank : -1e16;
+        }
+        MPI_Allgather(red.in, (int)n, MPI_DOUBLE, all, (int)n, MPI_DOUBLE, MPI_COMM_WORLD);
+        for (size_t j = 0; j < n; j++) {
+            double s = all[j];
+            for (int q = 1; q < nproc; q++)
+                s += all[(size_t)q * n + j];
+            want[j] = s;
+        }
+        const double *got = dlfs__dist_reduce(&red);
+        assert_memory_equal(got, want, n * sizeof *want);
+    }
+    free(all);
+    free(want);
+    dlfs__dist_reducer_free(&red);
+}
+
+static void test_reducer(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {1, 7, 13, 196, 1001};
+    const char *auto_path = "", *msg_path = "";
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        check_reducer(DLFS__DIST_AUTO, sizes[i], &auto_path);
+        check_reducer(DLFS__DIST_MESSAGES, sizes[i], &msg_path);
+    }
+    if (rank == 0)
+        printf("# P=%d reduction by %s (and by %s)\n", nproc, auto_path, msg_path);
+    /* mpirun.sh says which path the run's transports allow. */
+    const char *expect = getenv("DLFS_TEST_REDUCE_PATH");
+    if (expect && nproc > 1)
+        assert_string_equal(auto_path, expect);
+    assert_string_equal(msg_path, nproc > 1 ? "messages" : "one rank");
 }
 
 /* One process on the whole data against the ranks on their shards, twice. */
@@ -474,6 +524,7 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nproc);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reducer),
         cmocka_unit_test(test_train_linreg),
         cmocka_unit_test(test_train_nn),
         cmocka_unit_test(test_diverge),
