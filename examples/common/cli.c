@@ -13,6 +13,7 @@
 
 static const char *program_name = "dlfs";
 static int quiet;
+static char last_error[1024];
 
 void cli_set_program(const char *name)
 {
@@ -27,14 +28,22 @@ void cli_set_quiet(int on)
 int cli_error(int code, const char *fmt, ...)
 {
     va_list ap;
-    if (quiet)
-        return code;
-    fprintf(stderr, "%s: ", program_name);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    if (!quiet)
+        fprintf(stderr, "%s: %s\n", program_name, last_error);
     return code;
+}
+
+const char *cli_last_error(void)
+{
+    return last_error;
+}
+
+void cli_print_error(const char *message)
+{
+    fprintf(stderr, "%s: %s\n", program_name, message);
 }
 
 const char *cli_without_function(const char *detail)

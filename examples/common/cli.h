@@ -36,6 +36,14 @@ void cli_set_program(const char *name);
  * and one of them says so. */
 void cli_set_quiet(int on);
 
+/* The message of the last cli_error (printed or not; at most 1023 bytes),
+ * without the program's name; "" before any. A quiet rank's failure reaches
+ * rank 0 through it. */
+const char *cli_last_error(void);
+
+/* "PROG: <message>" on stderr, quiet or not. */
+void cli_print_error(const char *message);
+
 /* A library detail without the function it starts with ("dlfs_csv_read: line
  * 3, ..." gives "line 3, ..."): the function means nothing to a program's user. */
 const char *cli_without_function(const char *detail);

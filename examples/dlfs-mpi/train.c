@@ -48,9 +48,30 @@ static void dist_data_free(struct dist_data *d)
 
 int mpi_agree(int rc)
 {
-    int all = rc;
-    MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    return all;
+    /* MINLOC on (ok, rank): the lowest failing rank, if any failed. */
+    int rank, in[2], out[2];
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    in[0] = rc == CLI_EXIT_OK;
+    in[1] = rank;
+    MPI_Allreduce(in, out, 1, MPI_2INT, MPI_MINLOC, MPI_COMM_WORLD);
+    if (out[0] == 1)
+        return CLI_EXIT_OK;
+    /* Rank 0 printed its own failure; another rank's (quiet) it prints now. */
+    const int from = out[1];
+    if (from != 0) {
+        char message[1024];
+        if (rank == from)
+            snprintf(message, sizeof message, "%s", cli_last_error());
+        MPI_Bcast(message, (int)sizeof message, MPI_CHAR, from, MPI_COMM_WORLD);
+        if (rank == 0) {
+            char line[1100];
+            snprintf(line, sizeof line, "rank %d: %s", from, message);
+            cli_print_error(line);
+        }
+    }
+    int worst = rc;
+    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return worst;
 }
 
 /* Rows [first, first + count) of a shard's X and y (count may be 0). */
