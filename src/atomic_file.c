@@ -33,10 +33,9 @@ static void temp_suffix(char *out, uint64_t attempt)
         out[i] = alphabet[z % 36];
 }
 
-/* Creates "<path>.<suffix>" exclusively with mode 0666 (the kernel applies
- * the umask, which a library must not change to read). Returns the fd, or
- * -1 with errno set. */
-static int create_temp(char *tmp, size_t plen)
+/* Mode 0666: the kernel applies the umask, which a library must not change
+ * to read. */
+int dlfs__create_temp(char *tmp, size_t plen)
 {
     static uint64_t counter;
     tmp[plen] = '.';
@@ -49,6 +48,15 @@ static int create_temp(char *tmp, size_t plen)
     }
     errno = EEXIST;
     return -1;
+}
+
+/* A file that replaces another keeps the old one's permissions. */
+int dlfs__keep_mode(int fd, const char *path)
+{
+    struct stat old;
+    if (stat(path, &old) == 0 && S_ISREG(old.st_mode))
+        return fchmod(fd, old.st_mode & 07777);
+    return 0;
 }
 
 static void close_all(dlfs_atomic_file *a)
@@ -77,16 +85,14 @@ dlfs_status dlfs__atomic_open(dlfs_atomic_file *a, const char *path, const char 
     memcpy(a->path, path, plen + 1);
     memcpy(a->tmp, path, plen);
 
-    const int fd = create_temp(a->tmp, plen);
+    const int fd = dlfs__create_temp(a->tmp, plen);
     if (fd < 0) {
         const dlfs_status st = dlfs__fail(DLFS_EIO, "%s: cannot create a temporary file %s: %s",
                                           fn, a->tmp, strerror(errno));
         close_all(a);
         return st;
     }
-    /* A file that replaces another keeps the old one's permissions. */
-    struct stat old;
-    if (stat(path, &old) == 0 && S_ISREG(old.st_mode) && fchmod(fd, old.st_mode & 07777) != 0) {
+    if (dlfs__keep_mode(fd, path) != 0) {
         const dlfs_status st = dlfs__fail(DLFS_EIO, "%s: cannot set the mode of %s: %s",
                                           fn, a->tmp, strerror(errno));
         close(fd);
@@ -107,12 +113,7 @@ dlfs_status dlfs__atomic_open(dlfs_atomic_file *a, const char *path, const char 
     return DLFS_OK;
 }
 
-/* Makes the rename durable: fsync the directory holding path. Best effort:
- * the new file is complete either way, and some file systems refuse it.
- * The directory's name is built in dir, which has room for strlen(path) + 1
- * bytes (the temporary file's name, no longer needed), so that this step
- * cannot be skipped for want of memory. */
-static void sync_parent_dir(const char *path, char *dir)
+void dlfs__parent_dir(const char *path, char *dir)
 {
     const char *slash = strrchr(path, '/');
     if (!slash) {
@@ -122,6 +123,12 @@ static void sync_parent_dir(const char *path, char *dir)
         memcpy(dir, path, n);
         dir[n] = '\0';
     }
+}
+
+/* Best effort: the new file is complete either way, and some file systems
+ * refuse to sync a directory. */
+void dlfs__sync_dir(const char *dir)
+{
     const int fd = open(dir, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         (void)fsync(fd);
@@ -157,7 +164,11 @@ dlfs_status dlfs__atomic_commit(dlfs_atomic_file *a, const char *fn)
                         a->path, err ? strerror(err) : "I/O error");
         unlink(a->tmp);
     } else {
-        sync_parent_dir(a->path, a->tmp);
+        /* Makes the rename durable. The directory's name goes into the
+         * temporary file's name, no longer needed and long enough, so that
+         * this step cannot be skipped for want of memory. */
+        dlfs__parent_dir(a->path, a->tmp);
+        dlfs__sync_dir(a->tmp);
     }
     close_all(a);
     return st;

@@ -1,9 +1,12 @@
 /* src/model_file.c - model files: encoding, atomic save, checked loading.
  * The format and the order of the loader's checks are in dlfs/model_file.h.
  *
- * Encoding and decoding go through explicit little-endian byte helpers, never
- * through a struct written with fwrite: the file is the same on every host,
- * and the parser reads only bytes it has checked are there.
+ * Encoding and decoding go through the little-endian byte helpers of bytes.h,
+ * never through a struct written with fwrite: the file is the same on every
+ * host, and the parser reads only bytes it has checked are there. The
+ * encoder is split into a size and an encoding into the caller's buffer
+ * (model_file_impl.h) so that a checkpoint (checkpoint.c) can embed a model
+ * file without allocating.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,10 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dlfs/checkpoint.h>
 #include <dlfs/model_file.h>
 #include "atomic_file.h"
 #include "block.h"
+#include "bytes.h"
 #include "internal.h"
+#include "model_file_impl.h"
 #include "model_impl.h"
 
 static const unsigned char magic[8] = {'D', 'L', 'F', 'S', 'M', 'O', 'D', 'L'};
@@ -32,56 +38,12 @@ enum {
     FLAGS_KNOWN = FLAG_SCALER | FLAG_NAMES | FLAG_TARGET
 };
 
-/* ---- Little-endian fixed-width fields ------------------------------------ */
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-/* The double's bits, unchanged: what is loaded is what was saved. */
-static void put_f64(unsigned char *p, double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    put_u64(p, u);
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static double get_f64(const unsigned char *p)
-{
-    uint64_t u = get_u64(p);
-    double x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
+/* ---- Checksum -------------------------------------------------------------- */
 
 /* CRC-32 as in zlib and PNG (reflected polynomial 0xEDB88320). The table is
  * built on the stack at each call (2048 steps, nothing next to a model's
  * parameters) so that the library holds no static state to initialise. */
-static uint32_t crc32_ieee(const unsigned char *p, size_t n)
+uint32_t dlfs__crc32(const unsigned char *p, size_t n)
 {
     uint32_t table[256];
     for (uint32_t i = 0; i < 256; i++) {
@@ -96,17 +58,6 @@ static uint32_t crc32_ieee(const unsigned char *p, size_t n)
     return crc ^ 0xFFFFFFFFu;
 }
 
-/* 64-bit size arithmetic for sizes read from a file (independent of size_t). */
-static int mul64(uint64_t a, uint64_t b, uint64_t *out)
-{
-    return !__builtin_mul_overflow(a, b, out);
-}
-
-static int add64(uint64_t a, uint64_t b, uint64_t *out)
-{
-    return !__builtin_add_overflow(a, b, out);
-}
-
 static const char *kind_text(uint64_t kind)
 {
     return kind == DLFS_MODEL_LINREG ? "linear regression"
@@ -119,23 +70,20 @@ static const char *kind_text(uint64_t kind)
 static unsigned char *put_name(unsigned char *p, const char *s)
 {
     const size_t n = strlen(s);
-    put_u32(p, (uint32_t)n);
+    dlfs__put_u32(p, (uint32_t)n);
     memcpy(p + 4, s, n);
     return p + 4 + n;
 }
 
-static dlfs_status encode(const dlfs_model *model, unsigned char **buf, size_t *len,
-                          const char *fn)
+dlfs_status dlfs__model_encoded_size(const dlfs_model *model, size_t *len, const char *fn)
 {
     dlfs_status st;
-    *buf = NULL;
     *len = 0;
     if ((st = dlfs__model_check_structure(model, fn)) ||
         (st = dlfs__model_check_values(model, fn, DLFS_EINVAL)))
         return st;
-
     size_t n_params;
-    const double *params = dlfs_model_params(model, &n_params);
+    (void)dlfs_model_params(model, &n_params);
     const size_t k = model->k;
     /* Total bytes, every step checked: header, parameters, scaler, names, CRC. */
     size_t total = HEADER_BYTES, part;
@@ -150,40 +98,62 @@ static dlfs_status encode(const dlfs_model *model, unsigned char **buf, size_t *
     ok = ok && dlfs__add(total, CRC_BYTES, &total);
     if (!ok)
         return dlfs__fail(DLFS_EOVERFLOW, "%s: the model's size overflows", fn);
+    *len = total;
+    return DLFS_OK;
+}
 
-    unsigned char *b = malloc(total);
-    if (!b)
-        return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate %zu bytes", fn, total);
+void dlfs__model_encode_into(const dlfs_model *model, unsigned char *b, size_t len)
+{
+    size_t n_params;
+    const double *params = dlfs_model_params(model, &n_params);
+    const size_t k = model->k;
     const uint32_t flags = (model->has_scaler ? FLAG_SCALER : 0u) |
                            (model->feature_names ? FLAG_NAMES : 0u) |
                            (model->target_name ? FLAG_TARGET : 0u);
     memcpy(b, magic, sizeof magic);
-    put_u32(b + 8, DLFS_MODEL_FORMAT_VERSION);
+    dlfs__put_u32(b + 8, DLFS_MODEL_FORMAT_VERSION);
     /* A closed-form fit is a regression's W and B: it is stored as one. */
-    put_u32(b + 12, (uint32_t)(model->kind == DLFS_MODEL_NN ? DLFS_MODEL_NN : DLFS_MODEL_LINREG));
-    put_u64(b + 16, (uint64_t)total);
-    put_u64(b + 24, (uint64_t)k);
-    put_u64(b + 32, (uint64_t)model->h);
-    put_u64(b + 40, (uint64_t)model->m);
-    put_u32(b + 48, flags);
-    put_u32(b + 52, 0);
+    dlfs__put_u32(b + 12, (uint32_t)(model->kind == DLFS_MODEL_NN ? DLFS_MODEL_NN
+                                                                   : DLFS_MODEL_LINREG));
+    dlfs__put_u64(b + 16, (uint64_t)len);
+    dlfs__put_u64(b + 24, (uint64_t)k);
+    dlfs__put_u64(b + 32, (uint64_t)model->h);
+    dlfs__put_u64(b + 40, (uint64_t)model->m);
+    dlfs__put_u32(b + 48, flags);
+    dlfs__put_u32(b + 52, 0);
     unsigned char *p = b + HEADER_BYTES;
     for (size_t i = 0; i < n_params; i++, p += 8)
-        put_f64(p, params[i]);
+        dlfs__put_f64(p, params[i]);
     if (model->has_scaler) {
         for (size_t j = 0; j < k; j++, p += 8)
-            put_f64(p, model->scaler.mean[j]);
+            dlfs__put_f64(p, model->scaler.mean[j]);
         for (size_t j = 0; j < k; j++, p += 8)
-            put_f64(p, model->scaler.sd[j]);
+            dlfs__put_f64(p, model->scaler.sd[j]);
     }
     if (model->feature_names)
         for (size_t j = 0; j < k; j++)
             p = put_name(p, model->feature_names[j]);
     if (model->target_name)
         p = put_name(p, model->target_name);
-    put_u32(p, crc32_ieee(b, total - CRC_BYTES));
+    dlfs__put_u32(p, dlfs__crc32(b, len - CRC_BYTES));
+}
+
+/* The file in a malloc'd buffer. */
+static dlfs_status encode(const dlfs_model *model, unsigned char **buf, size_t *len,
+                          const char *fn)
+{
+    *buf = NULL;
+    dlfs_status st = dlfs__model_encoded_size(model, len, fn);
+    if (st)
+        return st;
+    unsigned char *b = malloc(*len);
+    if (!b) {
+        st = dlfs__fail(DLFS_ENOMEM, "%s: could not allocate %zu bytes", fn, *len);
+        *len = 0;
+        return st;
+    }
+    dlfs__model_encode_into(model, b, *len);
     *buf = b;
-    *len = total;
     return DLFS_OK;
 }
 
@@ -229,7 +199,7 @@ static dlfs_status read_name(const unsigned char *b, size_t *pos, size_t end, ch
 {
     if (end - *pos < 4)
         return dlfs__fail(DLFS_EFORMAT, "%s: %s: name %zu runs past the end", fn, src, j);
-    const uint32_t n = get_u32(b + *pos);
+    const uint32_t n = dlfs__get_u32(b + *pos);
     const unsigned char *s = b + *pos + 4;
     if (n > DLFS_MODEL_NAME_MAX || n > end - *pos - 4)
         return dlfs__fail(DLFS_EFORMAT, "%s: %s: name %zu is %u bytes long, more than %s",
@@ -255,28 +225,40 @@ struct header {
     uint64_t n_params;
 };
 
+/* Check 1 failed. A checkpoint is the file most easily taken for a model
+ * (both end in .dlfs-like names, both come out of training): say what it is
+ * and what to do with it rather than only "bad magic". */
+static dlfs_status bad_magic(const unsigned char *b, size_t len, const char *fn, const char *src)
+{
+    if (len >= 8 && memcmp(b, DLFS_CHECKPOINT_MAGIC, 8) == 0)
+        return dlfs__fail(DLFS_EFORMAT, "%s: %s is a dlfs training checkpoint, not a model "
+                          "file: it continues a training run (--resume) rather than predicts",
+                          fn, src);
+    return dlfs__fail(DLFS_EFORMAT, "%s: %s is not a dlfs model file (bad magic number)",
+                      fn, src);
+}
+
 /* Checks 1 to 8 of dlfs/model_file.h: what a file is, before its shapes. */
 static dlfs_status parse_envelope(struct header *hd, const unsigned char *b, size_t len,
                                   dlfs_model_kind expected, const char *fn, const char *src)
 {
     if (memcmp(b, magic, len < sizeof magic ? len : sizeof magic) != 0)
-        return dlfs__fail(DLFS_EFORMAT, "%s: %s is not a dlfs model file (bad magic number)",
-                          fn, src);
+        return bad_magic(b, len, fn, src);
     if (len < HEADER_BYTES)
         return dlfs__fail(DLFS_ETRUNCATED, "%s: %s has %zu bytes, fewer than the %d-byte header",
                           fn, src, len, HEADER_BYTES);
-    const uint32_t version = get_u32(b + 8);
+    const uint32_t version = dlfs__get_u32(b + 8);
     if (version != DLFS_MODEL_FORMAT_VERSION)
         return dlfs__fail(DLFS_EVERSION, "%s: %s has format version %u; this library reads "
                           "version %u", fn, src, version, DLFS_MODEL_FORMAT_VERSION);
-    hd->kind = get_u32(b + 12);
+    hd->kind = dlfs__get_u32(b + 12);
     if (hd->kind != DLFS_MODEL_LINREG && hd->kind != DLFS_MODEL_NN)
         return dlfs__fail(DLFS_EKIND, "%s: %s holds model kind %u, which is neither "
                           "linreg (1) nor nn (2)", fn, src, hd->kind);
     if (expected != DLFS_MODEL_ANY && hd->kind != (uint32_t)expected)
         return dlfs__fail(DLFS_EKIND, "%s: %s holds a %s model, not a %s", fn, src,
                           kind_text(hd->kind), kind_text((uint64_t)expected));
-    hd->flen = get_u64(b + 16);
+    hd->flen = dlfs__get_u64(b + 16);
     if (hd->flen < HEADER_BYTES + CRC_BYTES)
         return dlfs__fail(DLFS_EFORMAT, "%s: %s declares a length of %llu bytes, less than the "
                           "smallest model file", fn, src, (unsigned long long)hd->flen);
@@ -287,7 +269,7 @@ static dlfs_status parse_envelope(struct header *hd, const unsigned char *b, siz
     /* A fuzzer cannot forge CRCs; its builds skip this so that it reaches the
      * checks below (the libFuzzer convention). */
     const size_t end = (size_t)hd->flen - CRC_BYTES;
-    const uint32_t stored = get_u32(b + end), computed = crc32_ieee(b, end);
+    const uint32_t stored = dlfs__get_u32(b + end), computed = dlfs__crc32(b, end);
     if (stored != computed)
         return dlfs__fail(DLFS_ECHECKSUM, "%s: %s is corrupted: CRC-32 is %08x, the file says "
                           "%08x", fn, src, (unsigned)computed, (unsigned)stored);
@@ -303,9 +285,9 @@ static dlfs_status parse_envelope(struct header *hd, const unsigned char *b, siz
 static dlfs_status parse_shapes(struct header *hd, const unsigned char *b, const char *fn,
                                 const char *src)
 {
-    const uint64_t k = hd->k = get_u64(b + 24), h = hd->h = get_u64(b + 32),
-                   m = hd->m = get_u64(b + 40);
-    const uint32_t flags = hd->flags = get_u32(b + 48), reserved = get_u32(b + 52);
+    const uint64_t k = hd->k = dlfs__get_u64(b + 24), h = hd->h = dlfs__get_u64(b + 32),
+                   m = hd->m = dlfs__get_u64(b + 40);
+    const uint32_t flags = hd->flags = dlfs__get_u32(b + 48), reserved = dlfs__get_u32(b + 52);
     if (k == 0 || m == 0 || (hd->kind == DLFS_MODEL_NN) != (h != 0))
         return dlfs__fail(DLFS_EFORMAT, "%s: %s has impossible shapes for a %s: k = %llu, "
                           "h = %llu, m = %llu", fn, src, kind_text(hd->kind),
@@ -317,17 +299,18 @@ static dlfs_status parse_shapes(struct header *hd, const unsigned char *b, const
     uint64_t n_params, need = HEADER_BYTES + CRC_BYTES, t;
     int ok;
     if (hd->kind == DLFS_MODEL_LINREG)
-        ok = mul64(k, m, &n_params) && add64(n_params, m, &n_params);
+        ok = dlfs__mul64(k, m, &n_params) && dlfs__add64(n_params, m, &n_params);
     else
-        ok = mul64(k, h, &n_params) && add64(n_params, h, &n_params) &&
-             mul64(h, m, &t) && add64(n_params, t, &n_params) && add64(n_params, m, &n_params);
-    ok = ok && mul64(n_params, 8, &t) && add64(need, t, &need);
+        ok = dlfs__mul64(k, h, &n_params) && dlfs__add64(n_params, h, &n_params) &&
+             dlfs__mul64(h, m, &t) && dlfs__add64(n_params, t, &n_params) &&
+             dlfs__add64(n_params, m, &n_params);
+    ok = ok && dlfs__mul64(n_params, 8, &t) && dlfs__add64(need, t, &need);
     if (flags & FLAG_SCALER)
-        ok = ok && mul64(k, 16, &t) && add64(need, t, &need);
+        ok = ok && dlfs__mul64(k, 16, &t) && dlfs__add64(need, t, &need);
     if (flags & FLAG_NAMES)
-        ok = ok && mul64(k, 4, &t) && add64(need, t, &need);
+        ok = ok && dlfs__mul64(k, 4, &t) && dlfs__add64(need, t, &need);
     if (flags & FLAG_TARGET)
-        ok = ok && add64(need, 4, &need);
+        ok = ok && dlfs__add64(need, 4, &need);
     if (!ok || k > SIZE_MAX || h > SIZE_MAX || m > SIZE_MAX)
         return dlfs__fail(DLFS_EOVERFLOW, "%s: %s declares shapes k = %llu, h = %llu, m = %llu "
                           "whose size overflows", fn, src, (unsigned long long)k,
@@ -349,7 +332,7 @@ static dlfs_status read_numbers(dlfs_model *tmp, const struct header *hd, const 
     dlfs_status st;
     double *params = (double *)dlfs_model_params(tmp, NULL);
     for (size_t i = 0; i < (size_t)hd->n_params; i++, *pos += 8)
-        params[i] = get_f64(b + *pos);
+        params[i] = dlfs__get_f64(b + *pos);
     if (!(hd->flags & FLAG_SCALER))
         return DLFS_OK;
     if ((st = dlfs__alloc_doubles(tmp->k, &tmp->scaler.mean, fn)) ||
@@ -358,9 +341,9 @@ static dlfs_status read_numbers(dlfs_model *tmp, const struct header *hd, const 
     tmp->scaler.k = tmp->k;
     tmp->has_scaler = 1;
     for (size_t j = 0; j < tmp->k; j++, *pos += 8)
-        tmp->scaler.mean[j] = get_f64(b + *pos);
+        tmp->scaler.mean[j] = dlfs__get_f64(b + *pos);
     for (size_t j = 0; j < tmp->k; j++, *pos += 8)
-        tmp->scaler.sd[j] = get_f64(b + *pos);
+        tmp->scaler.sd[j] = dlfs__get_f64(b + *pos);
     return DLFS_OK;
 }
 
@@ -389,8 +372,8 @@ static dlfs_status read_names(dlfs_model *tmp, const struct header *hd, const un
 
 /* Parses len bytes at b into *out (empty on entry); `src` names the input in
  * details ("model.dlfs" or "buffer"). Checks in the order of the header. */
-static dlfs_status parse(dlfs_model *out, const unsigned char *b, size_t len,
-                         dlfs_model_kind expected, const char *fn, const char *src)
+dlfs_status dlfs__model_parse(dlfs_model *out, const unsigned char *b, size_t len,
+                              dlfs_model_kind expected, const char *fn, const char *src)
 {
     struct header hd = {0};
     dlfs_status st;
@@ -433,21 +416,20 @@ dlfs_status dlfs_model_load_buffer(dlfs_model *out, const void *buf, size_t len,
 {
     static const char fn[] = "dlfs_model_load_buffer";
     const dlfs_status st = load_begin(out, buf, "buf", expected, fn);
-    return st ? st : parse(out, buf, len, expected, fn, "buffer");
+    return st ? st : dlfs__model_parse(out, buf, len, expected, fn, "buffer");
 }
 
-dlfs_status dlfs_model_load(dlfs_model *out, const char *path, dlfs_model_kind expected)
+dlfs_status dlfs__read_file(const char *path, size_t cap, const char *what,
+                            unsigned char **buf, size_t *len, const char *fn)
 {
-    static const char fn[] = "dlfs_model_load";
-    dlfs_status st = load_begin(out, path, "path", expected, fn);
-    if (st)
-        return st;
-
+    *buf = NULL;
+    *len = 0;
     /* O_NONBLOCK: opening a FIFO by mistake fails below instead of waiting
      * for a writer; it changes nothing for a regular file. */
     const int fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0)
         return dlfs__fail(DLFS_EIO, "%s: cannot open %s: %s", fn, path, strerror(errno));
+    dlfs_status st;
     struct stat sb;
     if (fstat(fd, &sb) != 0) {
         st = dlfs__fail(DLFS_EIO, "%s: cannot stat %s: %s", fn, path, strerror(errno));
@@ -466,28 +448,43 @@ dlfs_status dlfs_model_load(dlfs_model *out, const char *path, dlfs_model_kind e
         close(fd);
         return st;
     }
-    if (sb.st_size < 0 || (uintmax_t)sb.st_size > DLFS_MODEL_FILE_MAX) {
+    if (sb.st_size < 0 || (uintmax_t)sb.st_size > cap) {
         fclose(f);
-        return dlfs__fail(DLFS_EOVERFLOW, "%s: %s has %jd bytes, more than the %zu a model "
-                          "file may have", fn, path, (intmax_t)sb.st_size, DLFS_MODEL_FILE_MAX);
+        return dlfs__fail(DLFS_EOVERFLOW, "%s: %s has %jd bytes, more than the %zu %s "
+                          "may have", fn, path, (intmax_t)sb.st_size, cap, what);
     }
     const size_t size = (size_t)sb.st_size;
-    unsigned char *buf = malloc(size ? size : 1);
-    if (!buf) {
+    unsigned char *b = malloc(size ? size : 1);
+    if (!b) {
         fclose(f);
         return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate %zu bytes for %s", fn, size, path);
     }
     /* A file that shrank since fstat parses as what was read (and is then
      * reported as truncated); one that grew is read to its size at fstat. */
-    const size_t got = fread(buf, 1, size, f);
+    const size_t got = fread(b, 1, size, f);
     if (got < size && ferror(f)) {
         st = dlfs__fail(DLFS_EIO, "%s: cannot read %s: %s", fn, path, strerror(errno));
         fclose(f);
-        free(buf);
+        free(b);
         return st;
     }
     fclose(f);
-    st = parse(out, buf, got, expected, fn, path);
+    *buf = b;
+    *len = got;
+    return DLFS_OK;
+}
+
+dlfs_status dlfs_model_load(dlfs_model *out, const char *path, dlfs_model_kind expected)
+{
+    static const char fn[] = "dlfs_model_load";
+    dlfs_status st = load_begin(out, path, "path", expected, fn);
+    if (st)
+        return st;
+    unsigned char *buf;
+    size_t len;
+    if ((st = dlfs__read_file(path, DLFS_MODEL_FILE_MAX, "a model file", &buf, &len, fn)))
+        return st;
+    st = dlfs__model_parse(out, buf, len, expected, fn, path);
     free(buf);
     return st;
 }

@@ -654,6 +654,51 @@ static void test_header_errors(void **state)
     dlfs_model_free(&model);
 }
 
+/* A training checkpoint (dlfs/checkpoint.h) given for a model: refused, and
+ * named for what it is. */
+static void test_checkpoint_given(void **state)
+{
+    (void)state;
+    const struct spec sp = {DLFS_MODEL_NN, 3, 2, 1, 1, 1, 1};
+    dlfs_checkpoint c = {0};
+    build(&c.model, &sp, 1);
+    size_t perm[3] = {2, 0, 1};
+    c.batch_size = 2;
+    c.learning_rate = 0.01;
+    c.iterations = 10;
+    c.iteration = 4;
+    c.ranks = 1;
+    c.rows = 3;
+    c.position = 2;
+    c.perm = perm;
+    dlfs_rng_seed(&c.rng, 1);
+    char dir[64], path[128];
+    make_dir(dir);
+    snprintf(path, sizeof path, "%s/run.ckpt", dir);
+    assert_int_equal(dlfs_checkpoint_save(&c, path), DLFS_OK);
+
+    dlfs_model out;
+    assert_int_equal(dlfs_model_load(&out, path, DLFS_MODEL_ANY), DLFS_EFORMAT);
+    assert_true(model_is_empty(&out));
+    assert_non_null(strstr(dlfs_error_detail(), path));
+    assert_non_null(strstr(dlfs_error_detail(), "is a dlfs training checkpoint, not a model file"));
+    assert_non_null(strstr(dlfs_error_detail(), "(--resume) rather than predicts"));
+    size_t len;
+    unsigned char *b = tu_read_file(path, &len);
+    assert_int_equal(load_bytes(b, len, DLFS_MODEL_NN), DLFS_EFORMAT);
+    assert_non_null(strstr(dlfs_error_detail(), "training checkpoint"));
+    /* the magic alone is enough; seven bytes of it are only a bad magic */
+    assert_int_equal(load_bytes(b, 8, DLFS_MODEL_ANY), DLFS_EFORMAT);
+    assert_non_null(strstr(dlfs_error_detail(), "training checkpoint"));
+    assert_int_equal(load_bytes(b, 7, DLFS_MODEL_ANY), DLFS_EFORMAT);
+    assert_non_null(strstr(dlfs_error_detail(), "bad magic"));
+    free(b);
+
+    c.perm = NULL;
+    dlfs_checkpoint_free(&c);
+    tu_remove_tree(dir);
+}
+
 /* A header with a valid checksum and sizes that no file of this length holds. */
 static unsigned char *craft(uint32_t kind, uint64_t k, uint64_t h, uint64_t m, uint32_t flags,
                             size_t payload, size_t *len)
@@ -1084,6 +1129,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_every_prefix_truncated),
         cmocka_unit_test(test_every_byte_flipped),
         cmocka_unit_test(test_header_errors),
+        cmocka_unit_test(test_checkpoint_given),
         cmocka_unit_test(test_absurd_sizes),
         cmocka_unit_test(test_bad_contents),
         cmocka_unit_test(test_save_errors),

@@ -23,6 +23,7 @@
 #include <dlfs/blas_info.h>
 #include <dlfs/model.h>
 #include <dlfs/model_file.h>
+#include <dlfs/checkpoint.h>
 #include <dlfs/atomic_file.h>
 
 #endif

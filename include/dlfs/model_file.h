@@ -40,7 +40,9 @@
  * is told apart from a corrupted one before anything else is read.
  *
  * Loading checks, in this order, and stops at the first failure:
- *     1. the first min(len, 8) bytes are not the magic        DLFS_EFORMAT
+ *     1. the first min(len, 8) bytes are not the magic (a
+ *        training checkpoint's, dlfs/checkpoint.h, is named
+ *        as such in the detail)                               DLFS_EFORMAT
  *     2. fewer than 56 bytes (a cut header)                  DLFS_ETRUNCATED
  *     3. version is not 1                                     DLFS_EVERSION
  *     4. kind unknown, or not the `expected` one              DLFS_EKIND

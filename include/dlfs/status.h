@@ -25,8 +25,8 @@ typedef enum dlfs_status {
     DLFS_EIO,         /* a file could not be opened, read or written */
     DLFS_EPARSE,      /* malformed text input (CSV) */
     DLFS_ENOTFOUND,   /* a named column or key does not exist */
-    DLFS_EFORMAT,     /* not a dlfs model file (bad magic number) */
-    DLFS_EVERSION,    /* model file written by an unsupported format version */
+    DLFS_EFORMAT,     /* not a dlfs model or checkpoint file (bad magic number), or malformed */
+    DLFS_EVERSION,    /* model or checkpoint file of an unsupported format version */
     DLFS_EKIND,       /* model file holds another kind of model than requested */
     DLFS_ETRUNCATED,  /* file ends before its declared contents */
     DLFS_ECHECKSUM,   /* file contents do not match their checksum */
