@@ -79,5 +79,41 @@ double dlfs__train_forward(const dlfs_model *model, dlfs__train_work *w, const d
  * (n_params doubles, the caller's to scale). */
 double *dlfs__train_backward(const dlfs_model *model, dlfs__train_work *w);
 
+/* ---- The run's state, and checkpoints (train_state.c) ---- */
+
+struct dlfs__ckpt_writer;
+
+/* What the next iteration reads besides the data and the weights. */
+typedef struct dlfs__train_state {
+    dlfs_rng rng;
+    size_t *perm;        /* n row indices (the caller's allocation) */
+    size_t n;            /* training rows, over all ranks */
+    size_t start;        /* rows of perm used */
+    size_t first_it;     /* iterations made before this run started (resumed) */
+} dlfs__train_state;
+
+/* opt->resume, if set, against the run (n rows, `ranks`, iters in all):
+ * DLFS_EMISMATCH naming the first difference. Changes nothing. */
+dlfs_status dlfs__train_resume_check(const char *fn, const dlfs_model *model,
+                                     const dlfs_train_options *opt, size_t n, size_t ranks,
+                                     size_t iters);
+
+/* A fresh run: the generator seeded, the weights drawn (if
+ * opt->init_weights), the first permutation. A resumed one: the
+ * checkpoint's weights, generator, permutation and position. s->perm and
+ * s->n are set by the caller. */
+dlfs_status dlfs__train_start(dlfs_model *model, const dlfs_train_options *opt,
+                              dlfs__train_state *s);
+
+/* 1 when a checkpoint is to be written after iteration it (0-based) of
+ * iters: opt->checkpoint_path set and a callback asked (flags, already
+ * agreed over the ranks), the count came round, or it is the last. */
+int dlfs__train_checkpoint_due(const dlfs_train_options *opt, size_t it, size_t iters, int flags);
+
+/* Writes the state after `done` iterations through w (allocates nothing). */
+dlfs_status dlfs__train_checkpoint(struct dlfs__ckpt_writer *w, const dlfs_model *model,
+                                   const dlfs_train_options *opt, const dlfs__train_state *s,
+                                   size_t done, size_t iters, size_t ranks, const char *fn);
+
 
 #endif

@@ -10,6 +10,7 @@
 #include <dlfs/model.h>
 #include <dlfs/train.h>
 #include "block.h"
+#include "checkpoint_impl.h"
 #include "internal.h"
 #include "kernels.h"
 #include "model_impl.h"
@@ -212,29 +213,47 @@ struct run {
     const dlfs_train_options *opt;
     size_t iters;
     size_t batch;              /* rows of a full batch */
-    size_t *perm;              /* n row indices */
+    dlfs__train_state state;   /* generator, permutation, position */
+    dlfs__ckpt_writer ckpt;    /* when opt->checkpoint_path is set */
     dlfs_matrix Xb, yb;        /* the batch */
     workspace w;
     double *params;            /* the model's parameter block */
     size_t n_params;
 };
 
-/* The iterations: the chapter's train() with the checks of dlfs/train.h.
- * Allocates nothing. */
-static dlfs_status loop(struct run *r, dlfs_rng *rng, dlfs_train_result *res)
+/* What the callbacks say after iteration it (DLFS_TRAIN_* flags; a stop
+ * as DLFS_TRAIN_STOP), and the validation loss when it is due. */
+static int callbacks(struct run *r, size_t it, double loss, dlfs_train_result *res)
 {
     const dlfs_train_options *opt = r->opt;
-    const size_t n = r->X->rows, batch = r->batch, n_val = opt->X_val ? opt->X_val->rows : 0;
+    const size_t n_val = opt->X_val ? opt->X_val->rows : 0;
+    int flags = opt->on_loss ? opt->on_loss(it, loss, opt->user) : 0;
+    if (flags & ~DLFS_TRAIN_CHECKPOINT)
+        return DLFS_TRAIN_STOP | (flags & DLFS_TRAIN_CHECKPOINT);
+    if (n_val && opt->eval_every && ((it + 1) % opt->eval_every == 0 || it + 1 == r->iters)) {
+        res->final_val_loss = forward(r->model, &r->w, opt->X_val, opt->y_val, 1);
+        if (opt->on_eval && opt->on_eval(it, res->final_val_loss, opt->user))
+            flags |= DLFS_TRAIN_STOP;
+    }
+    return flags;
+}
+
+/* The iterations: the chapter's train() with the checks of dlfs/train.h.
+ * Allocates nothing. */
+static dlfs_status loop(struct run *r, dlfs_train_result *res)
+{
+    const dlfs_train_options *opt = r->opt;
+    dlfs__train_state *s = &r->state;
+    const size_t n = r->X->rows, batch = r->batch;
     const double lr = opt->learning_rate;
-    size_t start = 0;
-    for (size_t it = 0; it < r->iters; it++) {
-        if (start >= n) {
-            dlfs_rng_shuffle(rng, r->perm, n);
-            start = 0;
+    for (size_t it = s->first_it; it < r->iters; it++) {
+        if (s->start >= n) {
+            dlfs_rng_shuffle(&s->rng, s->perm, n);
+            s->start = 0;
         }
-        const size_t bs = n - start < batch ? n - start : batch;
-        dlfs__gather_batch(&r->Xb, &r->yb, r->X, r->y, r->perm + start, bs);
-        start += bs;
+        const size_t bs = n - s->start < batch ? n - s->start : batch;
+        dlfs__gather_batch(&r->Xb, &r->yb, r->X, r->y, s->perm + s->start, bs);
+        s->start += bs;
 
         const double loss = forward(r->model, &r->w, &r->Xb, &r->yb, 0);
         if (!isfinite(loss)) {
@@ -251,18 +270,38 @@ static dlfs_status loop(struct run *r, dlfs_rng *rng, dlfs_train_result *res)
         res->final_loss = loss;
         if (it < opt->loss_history_len)
             opt->loss_history[it] = loss;
-        if (opt->on_loss && opt->on_loss(it, loss, opt->user)) {
+        const int flags = callbacks(r, it, loss, res);
+        if (dlfs__train_checkpoint_due(opt, it, r->iters, flags)) {
+            const dlfs_status st = dlfs__train_checkpoint(&r->ckpt, r->model, opt, s, it + 1,
+                                                          r->iters, 1, r->fn);
+            if (st)
+                return st;
+        }
+        if (flags & DLFS_TRAIN_STOP) {
             res->stopped_early = 1;
             break;
         }
-        if (n_val && opt->eval_every && ((it + 1) % opt->eval_every == 0 || it + 1 == r->iters)) {
-            res->final_val_loss = forward(r->model, &r->w, opt->X_val, opt->y_val, 1);
-            if (opt->on_eval && opt->on_eval(it, res->final_val_loss, opt->user)) {
-                res->stopped_early = 1;
-                break;
-            }
-        }
     }
+    return DLFS_OK;
+}
+
+/* The permutation, the batch, the workspace and the checkpoint writer. */
+static dlfs_status run_alloc(struct run *r, double **batch_block)
+{
+    const size_t n = r->X->rows, n_val = r->opt->X_val ? r->opt->X_val->rows : 0;
+    size_t perm_bytes;
+    dlfs_status st;
+    if (!dlfs__mul(n, sizeof(size_t), &perm_bytes))
+        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows overflow", r->fn, n);
+    if (!(r->state.perm = malloc(perm_bytes)))
+        return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate the permutation of %zu rows",
+                          r->fn, n);
+    r->state.n = n;
+    if ((st = batch_alloc(r->fn, r->model, r->batch, batch_block, &r->Xb, &r->yb)) ||
+        (st = workspace_alloc(&r->w, r->model, r->batch, n_val)))
+        return st;
+    if (r->opt->checkpoint_path)
+        return dlfs__ckpt_writer_init(&r->ckpt, r->opt->checkpoint_path, r->model, n, r->fn);
     return DLFS_OK;
 }
 
@@ -274,35 +313,26 @@ dlfs_status dlfs__train(dlfs_model *model, const dlfs_matrix *X, const dlfs_matr
     dlfs_status st;
     if (result)
         *result = res;
-    if ((st = check_inputs(fn, model, X, y, opt)) || (st = dlfs_train_iterations(opt, X->rows, &r.iters)))
+    if ((st = check_inputs(fn, model, X, y, opt)) ||
+        (st = dlfs_train_iterations(opt, X->rows, &r.iters)) ||
+        (st = dlfs__train_resume_check(fn, model, opt, X->rows, 1, r.iters)))
         return st;
 
     /* Everything the loop touches is allocated here, before the weights change. */
-    const size_t n = X->rows;
-    const size_t batch = opt->batch_size < n ? opt->batch_size : n;
-    const size_t n_val = opt->X_val ? opt->X_val->rows : 0;
     double *batch_block = NULL;
-    r.batch = batch;
-    size_t perm_bytes;
-    if (!dlfs__mul(n, sizeof(size_t), &perm_bytes))
-        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows overflow", fn, n);
-    if (!(r.perm = malloc(perm_bytes)))
-        st = dlfs__fail(DLFS_ENOMEM, "%s: could not allocate the permutation of %zu rows", fn, n);
-    if (!st) st = batch_alloc(fn, model, batch, &batch_block, &r.Xb, &r.yb);
-    if (!st) st = workspace_alloc(&r.w, model, batch, n_val);
+    r.batch = opt->batch_size < X->rows ? opt->batch_size : X->rows;
+    st = run_alloc(&r, &batch_block);
     if (!st) {
-        double *params = (double *)dlfs_model_params(model, &r.n_params);
-        dlfs_rng rng;
-        r.params = params;
-        dlfs_rng_seed(&rng, opt->seed);
-        if (!opt->init_weights || !(st = dlfs__model_init_weights(model, &rng, opt->init))) {
-            dlfs_rng_permutation(&rng, r.perm, n);
-            st = loop(&r, &rng, &res);
+        r.params = (double *)dlfs_model_params(model, &r.n_params);
+        if (!(st = dlfs__train_start(model, opt, &r.state))) {
+            res.iterations = r.state.first_it;
+            st = loop(&r, &res);
         }
-        workspace_free(&r.w);
     }
+    dlfs__ckpt_writer_free(&r.ckpt);
+    workspace_free(&r.w);
     free(batch_block);
-    free(r.perm);
+    free(r.state.perm);
     if (result)
         *result = res;
     return st;

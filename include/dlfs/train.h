@@ -35,12 +35,25 @@
 extern "C" {
 #endif
 
-/* Called after every iteration with its 0-based index and batch loss.
- * Return nonzero to stop training after this iteration. */
+/* What a callback returns after an iteration: 0 to go on;
+ * DLFS_TRAIN_CHECKPOINT to have a checkpoint written now (when
+ * checkpoint_path is set) and go on; any other nonzero value (e.g.
+ * DLFS_TRAIN_STOP, which may be or'ed with DLFS_TRAIN_CHECKPOINT) to stop
+ * after this iteration. A run that stops so writes a checkpoint when
+ * checkpoint_path is set: a program's signal handler sets a flag, and its
+ * callback returns DLFS_TRAIN_STOP when it sees it. */
+#define DLFS_TRAIN_STOP 1
+#define DLFS_TRAIN_CHECKPOINT 2
+
+struct dlfs_checkpoint;
+
+/* Called after every iteration with its 0-based index (counted from the
+ * run's start, a resumed run's too) and batch loss. Returns as above. */
 typedef int (*dlfs_loss_fn)(size_t iteration, double loss, void *user);
 
 /* Called every eval_every iterations (and after the last) with the loss on the
- * validation set. Return nonzero to stop training. */
+ * validation set. Return nonzero to stop training (a checkpoint is written
+ * when checkpoint_path is set). */
 typedef int (*dlfs_eval_fn)(size_t iteration, double val_loss, void *user);
 
 typedef struct dlfs_train_options {
@@ -61,6 +74,25 @@ typedef struct dlfs_train_options {
     size_t eval_every;        /* evaluate every this many iterations (0: never) */
     dlfs_eval_fn on_eval;     /* optional */
     void *user;               /* passed to the callbacks */
+    /* Checkpoints (dlfs/checkpoint.h): with checkpoint_path set, the run's
+     * state is written there atomically after every checkpoint_every-th
+     * iteration (0: never on a count), when a callback asks, when a callback
+     * stops the run, and after the last iteration; not after a divergence
+     * (the last good checkpoint stays). Everything a write needs is
+     * allocated before the first iteration. A failed write ends the run with
+     * DLFS_EIO (the weights are those of the iteration reached). */
+    const char *checkpoint_path;
+    size_t checkpoint_every;
+    /* Optional: continue the run this checkpoint recorded instead of
+     * starting one (init_weights and the seed's first draws are not used).
+     * It must match the run: the model's kind and shapes, batch_size,
+     * learning_rate, seed, init and backend, the training rows' number, and
+     * the number of ranks; otherwise DLFS_EMISMATCH naming the difference,
+     * before anything changes. The total (iterations or epochs) may differ,
+     * but not be below the checkpoint's iteration. The weights, generator
+     * and permutation are the checkpoint's, so a resumed run ends with the
+     * weights, bit for bit, of the run that was never interrupted. */
+    const struct dlfs_checkpoint *resume;
 } dlfs_train_options;
 
 typedef struct dlfs_train_result {

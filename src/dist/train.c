@@ -15,6 +15,7 @@
 
 #include <dlfs/dist.h>
 #include "block.h"
+#include "checkpoint_impl.h"
 #include "internal.h"
 #include "kernels.h"
 #include "model_impl.h"
@@ -87,7 +88,8 @@ struct drun {
     const dlfs_train_options *opt;
     size_t n, first, n_local;     /* global rows; this rank's first and count */
     size_t iters, batch, n_params;
-    size_t *perm;                 /* n global row indices */
+    dlfs__train_state state;      /* generator, permutation of the n global rows, position */
+    dlfs__ckpt_writer ckpt;       /* rank 0, when opt->checkpoint_path is set */
     size_t *own;                  /* local indices of the batch's rows this rank owns */
     double *batch_block;
     dlfs_matrix Xb, yb;
@@ -123,11 +125,12 @@ static dlfs_status check_same_options(const struct drun *r)
         o->iterations, o->epochs, o->batch_size, lr_bits, o->seed, (unsigned)o->init_weights,
         (unsigned)o->init, o->loss_history_len, o->on_loss != NULL, o->on_eval != NULL,
         o->eval_every, o->X_val ? o->X_val->rows : 0, (unsigned)dlfs_model_get_backend(r->model),
+        o->checkpoint_every, o->checkpoint_path != NULL, o->resume != NULL,
     };
     if (!dlfs__dist_same(r->comm, v, sizeof v / sizeof v[0]))
         return dlfs__fail(DLFS_EINVAL, "%s: the ranks were given different options (iterations, "
-                          "epochs, batch, learning rate, seed, init, callbacks, validation rows "
-                          "or backend)", r->fn);
+                          "epochs, batch, learning rate, seed, init, callbacks, validation rows, "
+                          "backend, checkpoints or resume)", r->fn);
     return DLFS_OK;
 }
 
@@ -141,22 +144,29 @@ static dlfs_status drun_alloc(struct drun *r)
     dlfs_model_params(r->model, &r->n_params);
     if (!dlfs__mul(r->n, sizeof(size_t), &bytes))
         return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows overflow", r->fn, r->n);
-    if (!(r->perm = malloc(bytes)) || !(r->own = malloc(r->batch * sizeof(size_t))))
+    if (!(r->state.perm = malloc(bytes)) || !(r->own = malloc(r->batch * sizeof(size_t))))
         return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate the permutation of %zu rows",
                           r->fn, r->n);
+    r->state.n = r->n;
     dlfs_status st;
-    if ((st = dlfs__train_batch_alloc(r->fn, r->model, local_batch, &r->batch_block, &r->Xb, &r->yb)))
+    int rank;
+    MPI_Comm_rank(r->comm, &rank);
+    if ((st = dlfs__train_batch_alloc(r->fn, r->model, local_batch, &r->batch_block, &r->Xb, &r->yb)) ||
+        (st = dlfs__train_work_alloc(&r->w, r->model, local_batch, n_val)))
         return st;
-    return dlfs__train_work_alloc(&r->w, r->model, local_batch, n_val);
+    if (r->opt->checkpoint_path && rank == 0)
+        return dlfs__ckpt_writer_init(&r->ckpt, r->opt->checkpoint_path, r->model, r->n, r->fn);
+    return DLFS_OK;
 }
 
 static void drun_free(struct drun *r)
 {
     dlfs__dist_reducer_free(&r->red);
+    dlfs__ckpt_writer_free(&r->ckpt);
     dlfs__train_work_free(&r->w);
     free(r->batch_block);
     free(r->own);
-    free(r->perm);
+    free(r->state.perm);
 }
 
 /* The step's gradient and loss over the ranks: this rank's share of the
@@ -169,7 +179,7 @@ static const double *step(struct drun *r, size_t start, size_t bs)
     double *mine = r->red.in;
     size_t owned = 0;
     for (size_t i = 0; i < bs; i++) {
-        const size_t local = r->perm[start + i] - r->first;   /* wraps for rows before ours */
+        const size_t local = r->state.perm[start + i] - r->first;   /* wraps for rows before ours */
         if (local < r->n_local)
             r->own[owned++] = local;
     }
@@ -189,48 +199,66 @@ static const double *step(struct drun *r, size_t start, size_t bs)
     return dlfs__dist_reduce(&r->red);
 }
 
-/* A callback's wish to stop, made every rank's (the callbacks see the same
- * numbers on every rank, but they are the caller's code). */
-static int stop_agreed(MPI_Comm comm, int stop)
+/* A callback's answer (DLFS_TRAIN_* flags, any other nonzero value a
+ * stop), made every rank's: the callbacks see the same numbers on every
+ * rank, but they are the caller's code, and a signal reaches one rank. */
+static int flags_agreed(MPI_Comm comm, int answer)
 {
-    int any;
-    MPI_Allreduce(&stop, &any, 1, MPI_INT, MPI_MAX, comm);
+    int flags = answer & DLFS_TRAIN_CHECKPOINT, any;
+    if (answer & ~DLFS_TRAIN_CHECKPOINT)
+        flags |= DLFS_TRAIN_STOP;
+    MPI_Allreduce(&flags, &any, 1, MPI_INT, MPI_BOR, comm);
     return any;
 }
 
-/* The callbacks and the validation loss after iteration it; 1 to stop. */
+/* The callbacks and the validation loss after iteration it: the agreed
+ * DLFS_TRAIN_* flags. */
 static int after_step(struct drun *r, size_t it, double loss, dlfs_train_result *res)
 {
     const dlfs_train_options *opt = r->opt;
     const size_t n_val = opt->X_val ? opt->X_val->rows : 0;
     if (it < opt->loss_history_len)
         opt->loss_history[it] = loss;
-    if (opt->on_loss && stop_agreed(r->comm, opt->on_loss(it, loss, opt->user) != 0))
-        return 1;
+    int flags = opt->on_loss ? flags_agreed(r->comm, opt->on_loss(it, loss, opt->user)) : 0;
+    if (flags & DLFS_TRAIN_STOP)
+        return flags;
     if (n_val && opt->eval_every && ((it + 1) % opt->eval_every == 0 || it + 1 == r->iters)) {
         /* Every rank holds the whole validation set and the same weights. */
         res->final_val_loss = dlfs__train_forward(r->model, &r->w, opt->X_val, opt->y_val, 1);
         if (opt->on_eval &&
-            stop_agreed(r->comm, opt->on_eval(it, res->final_val_loss, opt->user) != 0))
-            return 1;
+            flags_agreed(r->comm, opt->on_eval(it, res->final_val_loss, opt->user) != 0))
+            flags |= DLFS_TRAIN_STOP;
     }
-    return 0;
+    return flags;
+}
+
+/* Rank 0 writes the state after `done` iterations; every rank learns how it went. */
+static dlfs_status checkpoint(struct drun *r, size_t done)
+{
+    int rank, nproc;
+    MPI_Comm_rank(r->comm, &rank);
+    MPI_Comm_size(r->comm, &nproc);
+    dlfs_status st = DLFS_OK;
+    if (rank == 0)
+        st = dlfs__train_checkpoint(&r->ckpt, r->model, r->opt, &r->state, done, r->iters,
+                                    (size_t)nproc, r->fn);
+    return dlfs__dist_agree(r->comm, st);
 }
 
 /* The iterations, as loop() of src/train.c. Allocates nothing. */
-static dlfs_status dloop(struct drun *r, dlfs_rng *rng, dlfs_train_result *res)
+static dlfs_status dloop(struct drun *r, dlfs_train_result *res)
 {
+    dlfs__train_state *s = &r->state;
     const size_t n = r->n, np = r->n_params;
     const double lr = r->opt->learning_rate;
-    size_t start = 0;
-    for (size_t it = 0; it < r->iters; it++) {
-        if (start >= n) {
-            dlfs_rng_shuffle(rng, r->perm, n);
-            start = 0;
+    for (size_t it = s->first_it; it < r->iters; it++) {
+        if (s->start >= n) {
+            dlfs_rng_shuffle(&s->rng, s->perm, n);
+            s->start = 0;
         }
-        const size_t bs = n - start < r->batch ? n - start : r->batch;
-        const double *sum = step(r, start, bs);
-        start += bs;
+        const size_t bs = n - s->start < r->batch ? n - s->start : r->batch;
+        const double *sum = step(r, s->start, bs);
+        s->start += bs;
         /* The checks read the summed numbers, the same on every rank: every
          * rank stops at the same iteration. */
         const double loss = sum[np];
@@ -245,11 +273,36 @@ static dlfs_status dloop(struct drun *r, dlfs_rng *rng, dlfs_train_result *res)
         dlfs__sgd_update(r->params, sum, np, lr);
         res->iterations = it + 1;
         res->final_loss = loss;
-        if (after_step(r, it, loss, res)) {
+        const int flags = after_step(r, it, loss, res);
+        if (dlfs__train_checkpoint_due(r->opt, it, r->iters, flags)) {
+            const dlfs_status st = checkpoint(r, it + 1);
+            if (st)
+                return st;
+        }
+        if (flags & DLFS_TRAIN_STOP) {
             res->stopped_early = 1;
             break;
         }
     }
+    return DLFS_OK;
+}
+
+/* The checkpoint to continue from (every rank was given one, see
+ * check_same_options): matching this run on every rank, and the same one
+ * everywhere. */
+static dlfs_status check_resume(struct drun *r)
+{
+    const dlfs_checkpoint *c = r->opt->resume;
+    int nproc;
+    MPI_Comm_size(r->comm, &nproc);
+    dlfs_status st = dlfs__train_resume_check(r->fn, r->model, r->opt, r->n, (size_t)nproc,
+                                              r->iters);
+    if ((st = dlfs__dist_agree(r->comm, st)) || !c)
+        return st;
+    const unsigned long long v[] = {c->iteration, c->position, c->rng.s[0], c->rng.s[1],
+                                    c->rng.s[2], c->rng.s[3]};
+    if (!dlfs__dist_same(r->comm, v, sizeof v / sizeof v[0]))
+        return dlfs__fail(DLFS_EMISMATCH, "%s: the ranks were given different checkpoints", r->fn);
     return DLFS_OK;
 }
 
@@ -262,25 +315,22 @@ static dlfs_status train_gd(struct drun *r, dlfs_train_result *res)
     dlfs__dist_counts(r->comm, r->n_local, &r->n, &r->first);
     if (r->n == 0)
         return dlfs__fail(DLFS_EEMPTY, "%s: no rank has a training row", r->fn);
-    if ((st = dlfs_train_iterations(r->opt, r->n, &r->iters)))
+    if ((st = dlfs_train_iterations(r->opt, r->n, &r->iters)) || (st = check_resume(r)))
         return st;
     r->batch = r->opt->batch_size < r->n ? r->opt->batch_size : r->n;
     st = dlfs__dist_agree(r->comm, drun_alloc(r));
     if (!st)
         st = dlfs__dist_reducer_init(&r->red, r->comm, r->n_params + 1, DLFS__DIST_AUTO, r->fn);
     if (!st) {
-        dlfs_rng rng;
         r->params = (double *)dlfs_model_params(r->model, NULL);
-        dlfs_rng_seed(&rng, r->opt->seed);
-        if (r->opt->init_weights) {
-            st = dlfs__model_init_weights(r->model, &rng, r->opt->init);
-        } else {
-            /* Continuing: make the replicas the same, rank 0's. */
+        st = dlfs__train_start(r->model, r->opt, &r->state);
+        if (!st && !r->opt->init_weights && !r->opt->resume) {
+            /* Continuing from the model's weights: make the replicas the same, rank 0's. */
             MPI_Bcast(r->params, (int)r->n_params, MPI_DOUBLE, 0, r->comm);
         }
         if (!st) {
-            dlfs_rng_permutation(&rng, r->perm, r->n);
-            st = dloop(r, &rng, res);
+            res->iterations = r->state.first_it;
+            st = dloop(r, res);
         }
     }
     drun_free(r);
