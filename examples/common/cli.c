@@ -20,6 +20,11 @@ void cli_set_program(const char *name)
     program_name = name;
 }
 
+const char *cli_program(void)
+{
+    return program_name;
+}
+
 void cli_set_quiet(int on)
 {
     quiet = on;

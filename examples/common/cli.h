@@ -30,6 +30,7 @@ int cli_error(int code, const char *fmt, ...) CLI_PRINTF(2, 3);
 
 /* The name cli_error puts before its messages; `name` must outlive its use. */
 void cli_set_program(const char *name);
+const char *cli_program(void);
 
 /* on: cli_error prints nothing (it still returns its code). The ranks of a
  * program on MPI other than rank 0 run so: every rank meets the same errors,

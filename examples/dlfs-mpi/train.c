@@ -18,6 +18,7 @@
 #include "chapter.h"
 #include "cli.h"
 #include "fit.h"
+#include "interrupt.h"
 #include "mpi_train.h"
 #include "train_cli.h"
 
@@ -133,6 +134,28 @@ static int standardize(const chapter_source *src, struct dist_data *d)
     return mpi_agree(st ? cli_fail(st, "standardising the features") : CLI_EXIT_OK);
 }
 
+/* The checkpoints carry the standardisation and the names, as model files
+ * do; the model holds them only while it trains. */
+static int attach_names(dlfs_model *model, const struct dist_data *d)
+{
+    const dlfs_dataset *f = &d->file.local;
+    dlfs_status st = DLFS_OK;
+    if (d->scaler.k)
+        st = dlfs_model_set_standardizer(model, &d->scaler);
+    if (!st) st = dlfs_model_set_names(model, (const char *const *)f->feature_names,
+                                       f->target_name);
+    return mpi_agree(st ? cli_fail(st, "preparing the checkpoints") : CLI_EXIT_OK);
+}
+
+/* After a run a signal stopped on some rank (the library stopped every
+ * rank at the same iteration): the same exit status everywhere. */
+static int interrupted(const struct fit_plan *plan, const dlfs_train_result *res, size_t total)
+{
+    int sig = interrupt_signal(), any;
+    MPI_Allreduce(&sig, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return any ? fit_interrupted(plan, res, total, any) : CLI_EXIT_OK;
+}
+
 /* Trains on every rank's training rows; the progress line on rank 0. */
 static int fit(const struct fit_plan *plan, const struct dist_data *d, int rank,
                dlfs_model *model, struct score *sc)
@@ -140,7 +163,7 @@ static int fit(const struct fit_plan *plan, const struct dist_data *d, int rank,
     const int trained = plan->kind != DLFS_MODEL_OLS;
     dlfs_train_options opt;
     dlfs_train_result res;
-    cli_progress progress;
+    train_watch watch;
     size_t total = 0;
     dlfs_status st = dlfs_model_alloc(model, plan->kind, d->X_train.cols,
                                       plan->kind == DLFS_MODEL_NN ? plan->hidden : 0, 1);
@@ -149,17 +172,28 @@ static int fit(const struct fit_plan *plan, const struct dist_data *d, int rank,
     if (!st) st = dlfs_model_set_backend(model, plan->backend);
     if (st)
         return mpi_agree(cli_fail(st, "allocating the model"));
-    if (trained && (rc = fit_plan_options(plan, model, d->n_train, &opt, &total)) != 0)
+    if (!trained) {
+        const double t0 = cli_now();
+        st = dlfs_dist_train(MPI_COMM_WORLD, model, &d->X_train, &d->y_train, NULL, &res);
+        sc->seconds = cli_now() - t0;
+        return fit_outcome(plan, st, &res, 0, sc);
+    }
+    if ((rc = fit_run_options(plan, model, d->n_train, &watch, plan->progress && rank == 0,
+                              &opt, &total)) ||
+        (plan->checkpoint && (rc = attach_names(model, d))))
         return rc;
-    cli_progress_start(&progress, chapter_model_of(plan->kind)->name, total,
-                       trained && plan->progress && rank == 0);
-    opt.on_loss = cli_progress_on_loss;
-    opt.user = &progress;
+    if ((rc = mpi_agree(interrupt_install() ? cli_error(CLI_EXIT_FAILURE, "cannot install "
+                                                        "the signal handlers") : 0)))
+        return rc;
     const double t0 = cli_now();
-    st = dlfs_dist_train(MPI_COMM_WORLD, model, &d->X_train, &d->y_train,
-                         trained ? &opt : NULL, &res);
+    st = dlfs_dist_train(MPI_COMM_WORLD, model, &d->X_train, &d->y_train, &opt, &res);
     sc->seconds = cli_now() - t0;
-    cli_progress_finish(&progress);
+    interrupt_restore();
+    cli_progress_finish(&watch.progress);
+    if (!st && plan->checkpoint && (st = dlfs_model_set_standardizer(model, NULL)))
+        return mpi_agree(cli_fail(st, "training"));
+    if (!st && res.stopped_early && (rc = interrupted(plan, &res, total)))
+        return rc;
     return fit_outcome(plan, st, &res, total, sc);
 }
 
@@ -209,19 +243,26 @@ static int save(dlfs_model *model, const struct dist_data *d, const char *path, 
     return rc;
 }
 
-static int train(const struct train_args *a, const struct fit_plan *plan,
+static int train(const struct train_args *a, struct fit_plan *plan,
                  const chapter_source *src, int rank, int ranks)
 {
     struct dist_data d;
     dlfs_model model;
+    dlfs_checkpoint resume;
     struct score sc;
+    char command[sizeof a->command + 32];
     int rc;
 
     memset(&d, 0, sizeof d);
     memset(&model, 0, sizeof model);
     memset(&sc, 0, sizeof sc);
     sc.last_batch_loss = NAN;
-    rc = read_rows(src, &d);
+    snprintf(command, sizeof command, "mpirun -np %d %s", ranks, a->command);
+    plan->command = command;
+    /* Every rank reads the checkpoint (a file every rank can see, as the data). */
+    rc = mpi_agree(a->resume ? train_cli_load_resume(a->resume, &resume) : CLI_EXIT_OK);
+    plan->resume = a->resume && !rc ? &resume : NULL;
+    if (!rc) rc = read_rows(src, &d);
     if (!rc) rc = standardize(src, &d);
     if (!rc) rc = fit(plan, &d, rank, &model, &sc);
     if (!rc) rc = evaluate(&model, &d, &sc);
@@ -233,6 +274,8 @@ static int train(const struct train_args *a, const struct fit_plan *plan,
     }
     dlfs_model_free(&model);
     dist_data_free(&d);
+    if (a->resume)
+        dlfs_checkpoint_free(&resume);
     return rc;
 }
 

@@ -10,11 +10,13 @@
 #include "fit.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "interrupt.h"
 #include "json.h"
 
 void plan_chapter(struct fit_plan *p, dlfs_model_kind kind)
@@ -31,6 +33,10 @@ void plan_chapter(struct fit_plan *p, dlfs_model_kind kind)
     p->init = DLFS_INIT_NORMAL;
     p->backend = DLFS_BACKEND_BLAS;
     p->progress = 0;
+    p->checkpoint = NULL;
+    p->checkpoint_every = 0;
+    p->resume = NULL;
+    p->command = NULL;
 }
 
 int fit_plan_options(const struct fit_plan *plan, const dlfs_model *model, size_t n,
@@ -48,6 +54,48 @@ int fit_plan_options(const struct fit_plan *plan, const dlfs_model *model, size_
     return st ? cli_fail(st, "counting the iterations") : CLI_EXIT_OK;
 }
 
+int fit_run_options(const struct fit_plan *plan, const dlfs_model *model, size_t n,
+                    train_watch *watch, int progress, dlfs_train_options *opt, size_t *total)
+{
+    const int rc = fit_plan_options(plan, model, n, opt, total);
+    if (rc)
+        return rc;
+    train_watch_start(watch, chapter_model_of(plan->kind)->name, *total, progress,
+                      plan->checkpoint && !plan->checkpoint_every ? TRAIN_CHECKPOINT_SECONDS : 0);
+    opt->on_loss = train_watch_on_loss;
+    opt->user = watch;
+    opt->checkpoint_path = plan->checkpoint;
+    opt->checkpoint_every = plan->checkpoint_every;
+    opt->resume = plan->resume;
+    return CLI_EXIT_OK;
+}
+
+int fit_interrupted(const struct fit_plan *plan, const dlfs_train_result *res, size_t total,
+                    int sig)
+{
+    const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+    if (plan->checkpoint)
+        cli_error(128 + sig, "stopped by %s after iteration %zu of %zu; checkpoint written to "
+                  "%s; to resume: %s --resume %s", name, res->iterations, total,
+                  plan->checkpoint, plan->command ? plan->command : "(the same command)",
+                  plan->checkpoint);
+    else
+        cli_error(128 + sig, "stopped by %s after iteration %zu of %zu; nothing was kept "
+                  "(give --checkpoint FILE to be able to resume)", name, res->iterations, total);
+    return 128 + sig;
+}
+
+/* The checkpoints carry the standardisation and the names, as model files
+ * do; the model holds them only while it trains (it scores rows
+ * standardised already). */
+static int attach_names(dlfs_model *model, const chapter_data *d)
+{
+    dlfs_status st = dlfs_model_set_standardizer(model, &d->scaler);
+    if (!st) st = dlfs_model_set_names(model, (const char *const *)d->file.feature_names,
+                                       d->file.target_name);
+    return st ? cli_fail(st, "preparing the checkpoints") : CLI_EXIT_OK;
+}
+
 /* Least squares is fitted in closed form: no options, no progress line. */
 static int fit(const struct fit_plan *plan, const chapter_data *d, dlfs_model *model,
                struct score *sc)
@@ -56,7 +104,7 @@ static int fit(const struct fit_plan *plan, const chapter_data *d, dlfs_model *m
     int trained = plan->kind != DLFS_MODEL_OLS;
     dlfs_train_options opt;
     dlfs_train_result res;
-    cli_progress progress;
+    train_watch watch;
     size_t total = 0;
     dlfs_status st;
     double t0;
@@ -67,17 +115,26 @@ static int fit(const struct fit_plan *plan, const chapter_data *d, dlfs_model *m
     if (!st) st = dlfs_model_set_backend(model, plan->backend);
     if (st)
         return cli_fail(st, "allocating the model");
-    if (trained && (rc = fit_plan_options(plan, model, X->rows, &opt, &total)) != 0)
+    if (!trained) {
+        t0 = cli_now();
+        st = dlfs_model_train(model, X, y, NULL, &res);
+        sc->seconds = cli_now() - t0;
+        return fit_outcome(plan, st, &res, 0, sc);
+    }
+    if ((rc = fit_run_options(plan, model, X->rows, &watch, plan->progress, &opt, &total)) ||
+        (plan->checkpoint && (rc = attach_names(model, d))))
         return rc;
-
-    cli_progress_start(&progress, chapter_model_of(plan->kind)->name, total,
-                       trained && plan->progress);
-    opt.on_loss = cli_progress_on_loss;
-    opt.user = &progress;
+    if (interrupt_install() != 0)
+        return cli_error(CLI_EXIT_FAILURE, "cannot install the signal handlers");
     t0 = cli_now();
-    st = dlfs_model_train(model, X, y, trained ? &opt : NULL, &res);
+    st = dlfs_model_train(model, X, y, &opt, &res);
     sc->seconds = cli_now() - t0;
-    cli_progress_finish(&progress);
+    interrupt_restore();
+    cli_progress_finish(&watch.progress);
+    if (!st && plan->checkpoint && (st = dlfs_model_set_standardizer(model, NULL)))
+        return cli_fail(st, "training");
+    if (!st && res.stopped_early && interrupt_signal())
+        return fit_interrupted(plan, &res, total, interrupt_signal());
     return fit_outcome(plan, st, &res, total, sc);
 }
 

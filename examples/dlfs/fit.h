@@ -29,6 +29,12 @@ struct fit_plan {
     dlfs_init init;
     dlfs_backend backend;
     int progress;            /* a progress line on a terminal */
+    /* Checkpoints and resuming (dlfs/checkpoint.h): */
+    const char *checkpoint;           /* write the run's state here (NULL: none) */
+    size_t checkpoint_every;          /* every N iterations; 0: every
+                                         TRAIN_CHECKPOINT_SECONDS of training */
+    const dlfs_checkpoint *resume;    /* continue this run (NULL: start one) */
+    const char *command;              /* the command line, to say how to resume */
 };
 
 /* The chapter's plan for `kind` (a row of chapter_models), on the BLAS
@@ -40,6 +46,20 @@ void plan_chapter(struct fit_plan *p, dlfs_model_kind kind);
  * printing why. */
 int fit_plan_options(const struct fit_plan *plan, const dlfs_model *model, size_t n,
                      dlfs_train_options *opt, size_t *total);
+
+/* The options of the plan's run as dlfs_train_options: fit_plan_options()
+ * and the checkpoint settings, with the watching callback (progress line,
+ * signals, checkpoints by time) on watch. */
+struct train_watch;
+int fit_run_options(const struct fit_plan *plan, const dlfs_model *model, size_t n,
+                    struct train_watch *watch, int progress, dlfs_train_options *opt,
+                    size_t *total);
+
+/* After a run a signal stopped (res): says on which iteration, where the
+ * checkpoint is (or that none was asked for) and the command that resumes
+ * it; returns the shell's exit status for the signal, 128 + its number. */
+int fit_interrupted(const struct fit_plan *plan, const dlfs_train_result *res, size_t total,
+                    int sig);
 
 struct score;
 /* What a training run that returned st (res, of total iterations) means for

@@ -28,7 +28,14 @@ static const char train_usage[] =
     "With --save MODEL the fitted model, its standardisation and the column\n"
     "names go to a model file for `dlfs predict`, written atomically, and only\n"
     "after a fit that succeeded: when training fails (diverges) a file already\n"
-    "at MODEL is left as it was.\n";
+    "at MODEL is left as it was.\n"
+    "\n"
+    "With --checkpoint FILE the run's state (weights, generator, batch order) is\n"
+    "written there atomically every --checkpoint-every N iterations (default:\n"
+    "every 60 s of training), after the last iteration, and when SIGINT or\n"
+    "SIGTERM stops the run after the iteration in progress (exit 130 or 143).\n"
+    "--resume FILE, with the same options, continues the run to the very weights\n"
+    "it would have reached uninterrupted; --iterations may be raised.\n";
 
 /* Writes the fitted model, with the standardisation fitted on the training
  * rows and the file's feature and target names, to path (atomically: on
@@ -47,16 +54,21 @@ static int save_model(dlfs_model *model, const chapter_data *d, const char *path
     return CLI_EXIT_OK;
 }
 
-/* Reads the rows, fits, scores, saves, reports. */
-static int train(const struct train_args *a, const struct fit_plan *plan,
-                 const chapter_source *src)
+/* Reads the rows (and the checkpoint to resume), fits, scores, saves,
+ * reports. */
+static int train(const struct train_args *a, struct fit_plan *plan, const chapter_source *src)
 {
     chapter_data d;
     dlfs_model model;
+    dlfs_checkpoint resume;
     struct score sc;
-    int rc = chapter_prepare(src, &d);
+    int rc = a->resume ? train_cli_load_resume(a->resume, &resume) : CLI_EXIT_OK;
 
     memset(&model, 0, sizeof model);
+    memset(&d, 0, sizeof d);
+    if (!rc)
+        rc = chapter_prepare(src, &d);
+    plan->resume = a->resume && !rc ? &resume : NULL;
     if (!rc)
         rc = fit_and_score(plan, &d, &model, &sc);
     /* Only a model that trained to the end without diverging is saved. */
@@ -69,6 +81,8 @@ static int train(const struct train_args *a, const struct fit_plan *plan,
     }
     dlfs_model_free(&model);
     chapter_data_free(&d);
+    if (a->resume)
+        dlfs_checkpoint_free(&resume);
     return rc;
 }
 

@@ -96,7 +96,8 @@ static void print_train_json(const chapter_source *src, const struct train_repor
 
 /* Options that only mean something for the gradient-trained models. */
 static const char *const training_only[] = {
-    "--iterations", "--epochs", "--batch", "--lr", "--seed", "--init", NULL
+    "--iterations", "--epochs", "--batch", "--lr", "--seed", "--init", "--checkpoint",
+    "--checkpoint-every", "--resume", NULL
 };
 
 /* The combinations of options that make no sense. */
@@ -106,6 +107,8 @@ static int check_combinations(const cli_option *opts, dlfs_model_kind kind)
         return cli_error(CLI_EXIT_USAGE, "give --test or --test-fraction, not both");
     if (cli_given(opts, "--iterations") && cli_given(opts, "--epochs"))
         return cli_error(CLI_EXIT_USAGE, "give --iterations or --epochs, not both");
+    if (cli_given(opts, "--checkpoint-every") && !cli_given(opts, "--checkpoint"))
+        return cli_error(CLI_EXIT_USAGE, "--checkpoint-every needs --checkpoint FILE");
     if (kind != DLFS_MODEL_NN && cli_given(opts, "--hidden"))
         return cli_error(CLI_EXIT_USAGE, "--hidden applies only to --model nn");
     if (kind == DLFS_MODEL_OLS)
@@ -145,6 +148,9 @@ static int check_train_args(const cli_option *opts, const struct train_args *a,
         (rc = parse_init_option(a->init, &plan->init)) != 0)
         return rc;
     plan->progress = !a->quiet && !a->json;
+    plan->checkpoint = a->checkpoint;
+    plan->checkpoint_every = a->checkpoint_every;
+    plan->command = a->command;
 
     memset(src, 0, sizeof *src);
     src->path = a->data;
@@ -157,12 +163,56 @@ static int check_train_args(const cli_option *opts, const struct train_args *a,
 }
 
 /* A missing directory is found before training, not after it. */
-static int check_save_path(const char *save, const chapter_source *src)
+static int check_output(const char *option, const char *path, const char *what,
+                        const chapter_source *src)
 {
-    if (cli_same_file(save, src->path) || cli_same_file(save, src->test_path))
-        return cli_error(CLI_EXIT_USAGE, "--save %s would replace a data file", save);
-    if (cli_check_output_path(save, "the model") != 0)
+    if (cli_same_file(path, src->path) || cli_same_file(path, src->test_path))
+        return cli_error(CLI_EXIT_USAGE, "%s %s would replace a data file", option, path);
+    if (cli_check_output_path(path, what) != 0)
         return CLI_EXIT_FAILURE;
+    return CLI_EXIT_OK;
+}
+
+static int check_outputs(const struct train_args *a, const chapter_source *src)
+{
+    int rc = CLI_EXIT_OK;
+    if (a->save && a->checkpoint && strcmp(a->save, a->checkpoint) == 0)
+        return cli_error(CLI_EXIT_USAGE, "--save and --checkpoint name the same file %s; a "
+                         "checkpoint is not a model file", a->save);
+    if (a->save)
+        rc = check_output("--save", a->save, "the model", src);
+    if (!rc && a->checkpoint)
+        rc = check_output("--checkpoint", a->checkpoint, "the checkpoint", src);
+    return rc;
+}
+
+/* "PROG train ARGS" without --resume and its file, each argument quoted
+ * for a POSIX shell when it needs to be; cut short (with "...") if long. */
+static void record_command(int argc, char **argv, char *out, size_t size)
+{
+    size_t used = (size_t)snprintf(out, size, "%s train", cli_program());
+    for (int i = 0; i < argc && used < size; i++) {
+        if (strcmp(argv[i], "--resume") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--resume=", 9) == 0)
+            continue;
+        const int plain = argv[i][0] && strspn(argv[i], "abcdefghijklmnopqrstuvwxyz"
+                                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./,:+@%")
+                                            == strlen(argv[i]) && !strchr(argv[i], '\'');
+        used += (size_t)snprintf(out + used, size - used, plain ? " %s" : " '%s'", argv[i]);
+    }
+    if (used >= size && size > 4)
+        memcpy(out + size - 4, "...", 4);
+}
+
+int train_cli_load_resume(const char *path, dlfs_checkpoint *c)
+{
+    memset(c, 0, sizeof *c);
+    const dlfs_status st = dlfs_checkpoint_load(c, path);
+    if (st)
+        return cli_error(CLI_EXIT_FAILURE, "cannot resume from %s: %s", path, cli_detail(st));
     return CLI_EXIT_OK;
 }
 
@@ -191,6 +241,9 @@ int train_cli_parse(int argc, char **argv, const char *usage, struct train_args 
         { "--init", "normal|scaled", CLI_STRING, &a->init, "weights from N(0,1) as the book, or N(0,1/fan_in) (normal)", 0 },
         { "--no-standardize", NULL, CLI_FLAG, &a->no_standardize, "use the features as they are", 0 },
         { "--save", "MODEL", CLI_STRING, &a->save, "after a successful fit, write the model file (for dlfs predict)", 0 },
+        { "--checkpoint", "FILE", CLI_STRING, &a->checkpoint, "write the run's state here (atomically), to resume it", 0 },
+        { "--checkpoint-every", "N", CLI_COUNT, &a->checkpoint_every, "every N iterations (default: every 60 s of training)", 0 },
+        { "--resume", "FILE", CLI_STRING, &a->resume, "continue the run a checkpoint recorded (same options)", 0 },
         { "--json", NULL, CLI_FLAG, &a->json, "print one JSON object instead of the summary", 0 },
         { "--quiet", NULL, CLI_FLAG, &a->quiet, "no progress line, results only", 0 },
         { NULL, NULL, CLI_FLAG, NULL, NULL, 0 },
@@ -199,11 +252,12 @@ int train_cli_parse(int argc, char **argv, const char *usage, struct train_args 
 
     if (rc != CLI_PARSED)
         return rc;
+    record_command(argc, argv, a->command, sizeof a->command);
     rc = check_train_args(opts, a, plan, src);
     if (!rc)
         rc = chapter_source_find(src);
-    if (!rc && a->save)
-        rc = check_save_path(a->save, src);
+    if (!rc)
+        rc = check_outputs(a, src);
     return rc ? rc : CLI_PARSED;
 }
 
