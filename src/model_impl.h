@@ -106,8 +106,8 @@ dlfs_status dlfs__train_start(dlfs_model *model, const dlfs_train_options *opt,
                               dlfs__train_state *s);
 
 /* 1 when a checkpoint is to be written after iteration it (0-based) of
- * iters: opt->checkpoint_path set and a callback asked (flags, already
- * agreed over the ranks), the count came round, or it is the last. */
+ * iters: opt->checkpoint_path set and a callback asked or stopped the run
+ * (flags, already agreed over the ranks), or the count came round. */
 int dlfs__train_checkpoint_due(const dlfs_train_options *opt, size_t it, size_t iters, int flags);
 
 /* Writes the state after `done` iterations through w (allocates nothing). */

@@ -32,8 +32,8 @@ static const char train_usage[] =
     "\n"
     "With --checkpoint FILE the run's state (weights, generator, batch order) is\n"
     "written there atomically every --checkpoint-every N iterations (default:\n"
-    "every 60 s of training), after the last iteration, and when SIGINT or\n"
-    "SIGTERM stops the run after the iteration in progress (exit 130 or 143).\n"
+    "every 60 s of training), and when SIGINT or SIGTERM stops the run after\n"
+    "the iteration in progress (exit 130 or 143).\n"
     "--resume FILE, with the same options, continues the run to the very weights\n"
     "it would have reached uninterrupted; --iterations may be raised.\n";
 

@@ -76,11 +76,14 @@ typedef struct dlfs_train_options {
     void *user;               /* passed to the callbacks */
     /* Checkpoints (dlfs/checkpoint.h): with checkpoint_path set, the run's
      * state is written there atomically after every checkpoint_every-th
-     * iteration (0: never on a count), when a callback asks, when a callback
-     * stops the run, and after the last iteration; not after a divergence
-     * (the last good checkpoint stays). Everything a write needs is
-     * allocated before the first iteration. A failed write ends the run with
-     * DLFS_EIO (the weights are those of the iteration reached). */
+     * iteration (0: never on a count), when a callback asks, and when a
+     * callback stops the run; not after a divergence (the last good
+     * checkpoint stays), and not at the run's natural end, whose result is
+     * the model (a count that divides the iterations leaves a checkpoint
+     * there, from which a longer run can go on). Everything a write needs
+     * is allocated before the first iteration, and the directory is checked
+     * then. A failed write ends the run with DLFS_EIO (the weights are those
+     * of the iteration reached). */
     const char *checkpoint_path;
     size_t checkpoint_every;
     /* Optional: continue the run this checkpoint recorded instead of
