@@ -234,27 +234,6 @@ static dlfs_status load_bytes(const unsigned char *b, size_t len)
     return st;
 }
 
-/* ---- Files and directories ----------------------------------------------------- */
-
-static void make_dir(char dir[64])
-{
-    strcpy(dir, "/tmp/dlfs_test_ckpt_XXXXXX");
-    assert_non_null(mkdtemp(dir));
-}
-
-static size_t count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
-
 /* ---- Round trips ----------------------------------------------------------------- */
 
 static void assert_same_model(const dlfs_model *a, const dlfs_model *b)
@@ -312,7 +291,7 @@ static void test_round_trip(void **state)
 {
     (void)state;
     char dir[64], path[128];
-    make_dir(dir);
+    tu_make_dir(dir, "ckpt");
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     for (size_t s = 0; s < TU_LEN(specs); s++) {
         dlfs_checkpoint saved, loaded, from_buf;
@@ -332,7 +311,7 @@ static void test_round_trip(void **state)
         encode(&loaded, path, &again, &alen);
         assert_int_equal(alen, len);
         assert_memory_equal(again, b, len);
-        assert_int_equal(count_entries(dir), 1);   /* no temporary file left */
+        assert_int_equal(tu_count_entries(dir), 1);   /* no temporary file left */
 
         free(again);
         free(b);
@@ -348,7 +327,7 @@ static void test_layout(void **state)
 {
     (void)state;
     char dir[64], path[128];
-    make_dir(dir);
+    tu_make_dir(dir, "ckpt");
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     dlfs_checkpoint c;
     build(&c, &specs[1]);
@@ -399,7 +378,7 @@ static void test_every_prefix_truncated(void **state)
 {
     (void)state;
     char dir[64], path[128];
-    make_dir(dir);
+    tu_make_dir(dir, "ckpt");
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     for (size_t s = 0; s < 2; s++) {
         dlfs_checkpoint c;
@@ -437,7 +416,7 @@ static void test_every_byte_flipped(void **state)
 {
     (void)state;
     char dir[64], path[128];
-    make_dir(dir);
+    tu_make_dir(dir, "ckpt");
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     for (size_t s = 0; s < 2; s++) {
         dlfs_checkpoint c;
@@ -479,7 +458,7 @@ static void test_header_errors(void **state)
 {
     (void)state;
     char dir[64], path[128], mpath[128];
-    make_dir(dir);
+    tu_make_dir(dir, "ckpt");
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     snprintf(mpath, sizeof mpath, "%s/model.dlfs", dir);
     dlfs_checkpoint c, out;
@@ -583,7 +562,7 @@ static void test_field_checks(void **state)
 {
     (void)state;
     char dir[64], path[128];
-    make_dir(dir);
+    tu_make_dir(dir, "ckpt");
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     dlfs_checkpoint c;
     build(&c, &specs[1]);   /* 23 rows, position 11, iteration 137 of 1000 */
@@ -687,7 +666,7 @@ static void test_load_out_of_memory(void **state)
 {
     (void)state;
     char dir[64], path[128];
-    make_dir(dir);
+    tu_make_dir(dir, "ckpt");
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     dlfs_checkpoint c;
     build(&c, &specs[1]);
@@ -727,7 +706,7 @@ static void test_writer_allocates_nothing(void **state)
 {
     (void)state;
     char dir[64], path[128], path2[128];
-    make_dir(dir);
+    tu_make_dir(dir, "ckpt");
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     snprintf(path2, sizeof path2, "%s/saved.ckpt", dir);
     dlfs_checkpoint c;
@@ -763,7 +742,7 @@ static void test_writer_allocates_nothing(void **state)
         free(b1);
         free(b2);
     }
-    assert_int_equal(count_entries(dir), 2);
+    assert_int_equal(tu_count_entries(dir), 2);
     dlfs__ckpt_writer_free(&w);
     dlfs__ckpt_writer_free(&w);   /* twice is fine */
     dlfs__ckpt_writer_free(NULL);
@@ -780,7 +759,7 @@ static void assert_only_file(const char *dir, const char *path, const unsigned c
     assert_int_equal(got_len, len);
     assert_memory_equal(got, want, len);
     free(got);
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(tu_count_entries(dir), 1);
 }
 
 /* A write that fails at every byte offset (a full disk), a failing fsync:
@@ -789,7 +768,7 @@ static void test_writer_failures(void **state)
 {
     (void)state;
     char dir[64], path[128];
-    make_dir(dir);
+    tu_make_dir(dir, "ckpt");
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     dlfs_checkpoint old, c;
     build(&old, &specs[1]);
@@ -856,7 +835,7 @@ static void test_writer_paths_and_modes(void **state)
     (void)state;
     const mode_t old_umask = umask(022);
     char dir[64], path[128], missing[160], sub[128];
-    make_dir(dir);
+    tu_make_dir(dir, "ckpt");
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     snprintf(missing, sizeof missing, "%s/no/such/dir/run.ckpt", dir);
     snprintf(sub, sizeof sub, "%s/adir", dir);
@@ -883,13 +862,13 @@ static void test_writer_paths_and_modes(void **state)
     dlfs__ckpt_writer_free(&w);
     assert_int_equal(dlfs_checkpoint_save(&c, missing), DLFS_EIO);
     assert_non_null(strstr(dlfs_error_detail(), "dlfs_checkpoint_save: "));
-    assert_int_equal(count_entries(dir), 0);
+    assert_int_equal(tu_count_entries(dir), 0);
 
     /* the path is a directory: the rename fails, the temporary goes */
     assert_int_equal(mkdir(sub, 0755), 0);
     assert_int_equal(dlfs_checkpoint_save(&c, sub), DLFS_EIO);
     assert_non_null(strstr(dlfs_error_detail(), "rename"));
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(tu_count_entries(dir), 1);
     assert_int_equal(rmdir(sub), 0);
 
     /* a new file is 0666 less the umask; a replaced one keeps its mode */
@@ -919,7 +898,7 @@ static void test_writer_paths_and_modes(void **state)
     assert_same(&c, &loaded);
     dlfs_checkpoint_free(&loaded);
     assert_int_equal(chdir(cwd), 0);
-    assert_int_equal(count_entries(dir), 2);
+    assert_int_equal(tu_count_entries(dir), 2);
 
     dlfs_checkpoint_free(&c);
     tu_remove_tree(dir);
@@ -931,7 +910,7 @@ static void test_writer_refuses(void **state)
 {
     (void)state;
     char dir[64], path[128];
-    make_dir(dir);
+    tu_make_dir(dir, "ckpt");
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     dlfs_checkpoint c;
     build(&c, &specs[1]);
@@ -970,7 +949,7 @@ static void test_writer_refuses(void **state)
         if (st_ != (want) || !strstr(dlfs_error_detail(), (text)))                 \
             fail_msg("%s: %s (%s)", #stmt, dlfs_strerror(st_), dlfs_error_detail()); \
         assert_int_equal(access(path, F_OK), -1);                                  \
-        assert_int_equal(count_entries(dir), 0);                                   \
+        assert_int_equal(tu_count_entries(dir), 0);                                   \
     } while (0)
     REFUSED(e.iterations = 0, DLFS_EINVAL, "iterations (the run's total) is 0");
     REFUSED(e.iteration = 1001, DLFS_EINVAL, "iteration 1001 is past");
@@ -1046,7 +1025,7 @@ static void test_writer_refuses(void **state)
     e = c;
     e.rows = 0;
     assert_int_equal(dlfs_checkpoint_save(&e, path), DLFS_EINVAL);
-    assert_int_equal(count_entries(dir), 0);
+    assert_int_equal(tu_count_entries(dir), 0);
 
     dlfs_checkpoint_free(&c);
     tu_remove_tree(dir);

@@ -173,27 +173,6 @@ static dlfs_status load_bytes(const unsigned char *b, size_t len, dlfs_model_kin
     return st;
 }
 
-/* ---- Files and directories ----------------------------------------------------- */
-
-static void make_dir(char dir[64])
-{
-    strcpy(dir, "/tmp/dlfs_test_model_XXXXXX");
-    assert_non_null(mkdtemp(dir));
-}
-
-static size_t count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
-
 /* ---- Round trips ----------------------------------------------------------------- */
 
 static void assert_same_model(const dlfs_model *a, const dlfs_model *b)
@@ -267,7 +246,7 @@ static void test_round_trip(void **state)
 {
     (void)state;
     char dir[64], path[128];
-    make_dir(dir);
+    tu_make_dir(dir, "model");
     snprintf(path, sizeof path, "%s/model.dlfs", dir);
     for (size_t c = 0; c < TU_LEN(round_trip_specs); c++) {
         const struct spec *sp = &round_trip_specs[c];
@@ -303,7 +282,7 @@ static void test_round_trip(void **state)
         dlfs_model_free(&from_buf);
         dlfs_model_free(&loaded);
         dlfs_model_free(&saved);
-        assert_int_equal(count_entries(dir), 1);   /* no temporary file left */
+        assert_int_equal(tu_count_entries(dir), 1);   /* no temporary file left */
     }
     tu_remove_tree(dir);
 }
@@ -509,7 +488,7 @@ static void test_every_prefix_truncated(void **state)
         {DLFS_MODEL_NN, 3, 2, 1, 1, 1, 1},
     };
     char dir[64], path[128];
-    make_dir(dir);
+    tu_make_dir(dir, "model");
     snprintf(path, sizeof path, "%s/cut.dlfs", dir);
     for (size_t c = 0; c < TU_LEN(specs); c++) {
         dlfs_model model;
@@ -673,7 +652,7 @@ static void test_checkpoint_given(void **state)
     c.perm = perm;
     dlfs_rng_seed(&c.rng, 1);
     char dir[64], path[128];
-    make_dir(dir);
+    tu_make_dir(dir, "model");
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     assert_int_equal(dlfs_checkpoint_save(&c, path), DLFS_OK);
 
@@ -844,7 +823,7 @@ static void test_save_errors(void **state)
     build(&a, &sa, 1);
     build(&bm, &sb, 1);
     char dir[64], path[128], sub[128], missing[160];
-    make_dir(dir);
+    tu_make_dir(dir, "model");
     snprintf(path, sizeof path, "%s/model.dlfs", dir);
     snprintf(sub, sizeof sub, "%s/adir", dir);
     snprintf(missing, sizeof missing, "%s/no/such/dir/model.dlfs", dir);
@@ -852,7 +831,7 @@ static void test_save_errors(void **state)
     /* a directory that does not exist */
     assert_int_equal(dlfs_model_save(&a, missing), DLFS_EIO);
     assert_non_null(strstr(dlfs_error_detail(), strerror(ENOENT)));
-    assert_int_equal(count_entries(dir), 0);
+    assert_int_equal(tu_count_entries(dir), 0);
 
     /* the path is a directory: the rename fails, the temporary goes */
     assert_int_equal(mkdir(sub, 0755), 0);
@@ -861,7 +840,7 @@ static void test_save_errors(void **state)
     struct stat st;
     assert_int_equal(stat(sub, &st), 0);
     assert_true(S_ISDIR(st.st_mode));
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(tu_count_entries(dir), 1);
     assert_int_equal(rmdir(sub), 0);
 
     /* a write that fails half way (file size limit): the old file stays */
@@ -885,7 +864,7 @@ static void test_save_errors(void **state)
     assert_non_null(after);
     assert_int_equal(len0, len1);
     assert_memory_equal(before, after, len0);
-    assert_int_equal(count_entries(dir), 1);   /* only the model, no temporary */
+    assert_int_equal(tu_count_entries(dir), 1);   /* only the model, no temporary */
     free(after);
 
     /* a failure before the file is touched: the target is left alone too */
@@ -915,7 +894,7 @@ static void test_save_errors(void **state)
     assert_int_equal(dlfs_model_load(&loaded, "rel.dlfs", DLFS_MODEL_LINREG), DLFS_OK);
     dlfs_model_free(&loaded);
     assert_int_equal(chdir(cwd), 0);
-    assert_int_equal(count_entries(dir), 2);
+    assert_int_equal(tu_count_entries(dir), 2);
 
     /* loading what is not a readable regular file */
     assert_int_equal(dlfs_model_load(&loaded, missing, DLFS_MODEL_ANY), DLFS_EIO);

@@ -159,6 +159,29 @@ static inline void tu_remove_tree(const char *dir)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* A new directory /tmp/dlfs_test_<tag>_XXXXXX, its name in dir (at most
+ * 63 bytes); fails the test if it cannot be made. */
+static inline void tu_make_dir(char dir[64], const char *tag)
+{
+    const int len = snprintf(dir, 64, "/tmp/dlfs_test_%s_XXXXXX", tag);
+    assert_true(len > 0 && len < 64);
+    assert_non_null(mkdtemp(dir));
+}
+
+/* The entries of dir other than "." and "..". */
+static inline size_t tu_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
 /* The whole file at path, malloc'd (at least one byte, so never NULL); its
  * size in *len. Fails the test if the file cannot be opened or read. */
 static inline unsigned char *tu_read_file(const char *path, size_t *len)
