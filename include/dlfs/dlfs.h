@@ -15,6 +15,7 @@
 #include <dlfs/gemm.h>
 #include <dlfs/kernels.h>
 #include <dlfs/rng.h>
+#include <dlfs/nprandom.h>
 #include <dlfs/linreg.h>
 #include <dlfs/nn.h>
 #include <dlfs/train.h>
