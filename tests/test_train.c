@@ -1,7 +1,11 @@
 /* tests/test_train.c - mini-batch gradient descent for both models: backends
  * agree, runs are reproducible, batches are the chapter's, callbacks, the
  * divergence guard, option checks, no allocation inside the loop, every
- * allocation failure, and two trainings in two threads.
+ * allocation failure, two trainings in two threads, and checkpoints: a run
+ * stopped and resumed ends bit for bit as the uninterrupted one, a resume
+ * that does not match is refused before anything changes, checkpoints
+ * allocate nothing inside the loop, and a path that cannot be written fails
+ * before the first iteration.
  *
  * Every allocation made by the library goes through the counting allocator
  * of alloc_wrap.h, which can make the n-th one fail. */
@@ -14,8 +18,12 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <dlfs/dlfs.h>
 #include "alloc_wrap.h"
@@ -1148,6 +1156,810 @@ static void test_two_threads(void **state)
     }
 }
 
+/* ---- checkpoints and resuming ------------------------------------------------------------ */
+
+/* 53 rows in batches of 10: six batches a pass, the last of 3 rows. */
+enum { CK_ROWS = 53, CK_K = 4, CK_H = 6, CK_BATCH = 10, CK_N = 40 };
+
+static const char *ck_kind_name(dlfs_model_kind kind)
+{
+    return kind == DLFS_MODEL_NN ? "nn" : "linreg";
+}
+
+/* out (512 bytes) = dir/name */
+static void ck_join(char *out, const char *dir, const char *name)
+{
+    const int len = snprintf(out, 512, "%s/%s", dir, name);
+    assert_true(len > 0 && len < 512);
+}
+
+static int ck_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static void ck_copy_file(const char *from, const char *to)
+{
+    size_t len;
+    unsigned char *b = tu_read_file(from, &len);
+    tu_write_file(to, b, len);
+    free(b);
+}
+
+static double *ck_params(const dlfs_model *m, size_t *np)
+{
+    return (double *)dlfs_model_params(m, np);
+}
+
+/* A model of kind (k inputs, h hidden units for the network, m outputs)
+ * whose parameters are garbage from `fill` (0: left zero). */
+static void ck_model_shape(dlfs_model *model, dlfs_model_kind kind, size_t k, size_t h, size_t m,
+                           double fill)
+{
+    assert_int_equal(dlfs_model_alloc(model, kind, k, kind == DLFS_MODEL_NN ? h : 0, m), DLFS_OK);
+    size_t np;
+    double *p = ck_params(model, &np);
+    if (fill != 0.0)
+        for (size_t i = 0; i < np; i++)
+            p[i] = fill + 0.125 * (double)i;
+}
+
+static void ck_model(dlfs_model *model, dlfs_model_kind kind, double fill)
+{
+    ck_model_shape(model, kind, CK_K, CK_H, 1, fill);
+}
+
+static dlfs_train_options ck_options(dlfs_model_kind kind, size_t iterations)
+{
+    return options(iterations, CK_BATCH, kind == DLFS_MODEL_NN ? 0.02 : 0.01, 4242);
+}
+
+/* What the callbacks do and saw. */
+struct ck_cb {
+    size_t stop_at;       /* return stop_flags after the stop_at-th iteration (0: never) */
+    int stop_flags;       /* (0: DLFS_TRAIN_STOP) */
+    size_t ckpt_at;       /* return DLFS_TRAIN_CHECKPOINT after the ckpt_at-th (0: never) */
+    const char *path;     /* the run's checkpoint file, for the checks below */
+    size_t every;         /* nonzero: check that the file holds the last multiple of every */
+    const char *copy_to;  /* nonzero: copy the file there in the callback of iteration copy_at */
+    size_t copy_at;
+    size_t eval_stop_at;  /* on_eval: stop after the eval_stop_at-th iteration (0: never) */
+    size_t calls, first_it, last_it;
+    size_t bad;           /* checks that failed in a callback */
+    size_t bad_it, bad_got;
+};
+
+static int ck_on_loss(size_t it, double loss, void *user)
+{
+    (void)loss;
+    struct ck_cb *c = user;
+    if (c->calls++ == 0)
+        c->first_it = it;
+    c->last_it = it;
+    /* The file as it stands now: the last checkpoint is the previous iteration's. */
+    if (c->path && c->every && it >= c->every) {
+        dlfs_checkpoint k;
+        const size_t want = it / c->every * c->every;
+        if (dlfs_checkpoint_load(&k, c->path) != DLFS_OK || k.iteration != want) {
+            if (!c->bad++) {
+                c->bad_it = it;
+                c->bad_got = k.iteration;
+            }
+        }
+        dlfs_checkpoint_free(&k);
+    }
+    if (c->copy_to && it == c->copy_at)
+        ck_copy_file(c->path, c->copy_to);
+    if (c->stop_at && it + 1 == c->stop_at)
+        return c->stop_flags ? c->stop_flags : DLFS_TRAIN_STOP;
+    if (c->ckpt_at && it + 1 == c->ckpt_at)
+        return DLFS_TRAIN_CHECKPOINT;
+    return 0;
+}
+
+static int ck_on_eval(size_t it, double val_loss, void *user)
+{
+    (void)val_loss;
+    const struct ck_cb *c = user;
+    return c->eval_stop_at && it + 1 == c->eval_stop_at;
+}
+
+/* The file holds a checkpoint of `kind` at `iteration` of `total` whose
+ * weights are want's. */
+static void ck_check_file(const char *path, dlfs_model_kind kind, size_t iteration, size_t total,
+                          const double *want)
+{
+    dlfs_checkpoint c;
+    size_t np;
+    const dlfs_status st = dlfs_checkpoint_load(&c, path);
+    if (st)
+        print_error("loading %s: %s\n", path, dlfs_error_detail());
+    assert_int_equal(st, DLFS_OK);
+    assert_int_equal(c.model.kind, kind);
+    assert_int_equal(c.iteration, iteration);
+    assert_int_equal(c.iterations, total);
+    assert_int_equal(c.ranks, 1);
+    assert_int_equal(c.rows, CK_ROWS);
+    assert_int_equal(c.batch_size, CK_BATCH);
+    assert_int_equal(c.seed, 4242);
+    assert_true(c.position <= c.rows);
+    const double *p = dlfs_model_params(&c.model, &np);
+    if (want)
+        assert_memory_equal(p, want, np * sizeof(double));
+    dlfs_checkpoint_free(&c);
+}
+
+/* A fresh handle, its weights garbage, resumes `path`'s checkpoint with
+ * options o (o.resume set here): the weights must be want's bit for bit. */
+static void ck_resume_equals(dlfs_model_kind kind, const char *path, dlfs_train_options o,
+                             const dlfs_matrix *X, const dlfs_matrix *y, size_t total,
+                             const double *want, const char *what)
+{
+    dlfs_checkpoint c;
+    dlfs_model b;
+    dlfs_train_result r;
+    size_t np;
+    struct ck_cb cb = {0};
+    assert_int_equal(dlfs_checkpoint_load(&c, path), DLFS_OK);
+    ck_model(&b, kind, 7.5);
+    o.resume = &c;
+    o.on_loss = ck_on_loss;
+    o.user = &cb;
+    const dlfs_status st = dlfs_model_train(&b, X, y, &o, &r);
+    if (st)
+        print_error("%s %s: %s\n", ck_kind_name(kind), what, dlfs_error_detail());
+    assert_int_equal(st, DLFS_OK);
+    assert_int_equal(r.iterations, total);
+    assert_int_equal(r.stopped_early, 0);
+    assert_int_equal(cb.calls, total - c.iteration);
+    if (cb.calls)   /* the callbacks count from the run's start */
+        assert_int_equal(cb.first_it, c.iteration);
+    const double *p = dlfs_model_params(&b, &np);
+    if (memcmp(p, want, np * sizeof(double)) != 0)
+        print_error("%s %s: the resumed weights differ from the uninterrupted run's\n",
+                    ck_kind_name(kind), what);
+    assert_memory_equal(p, want, np * sizeof(double));
+    dlfs_checkpoint_free(&c);
+    dlfs_model_free(&b);
+}
+
+/* The uninterrupted run of o: its weights, malloc'd. */
+static double *ck_reference(dlfs_model_kind kind, const dlfs_train_options *o,
+                            const dlfs_matrix *X, const dlfs_matrix *y, size_t total)
+{
+    dlfs_model ref;
+    dlfs_train_result r;
+    size_t np;
+    ck_model(&ref, kind, 0.0);
+    assert_int_equal(dlfs_model_train(&ref, X, y, o, &r), DLFS_OK);
+    assert_int_equal(r.iterations, total);
+    const double *p = dlfs_model_params(&ref, &np);
+    double *w = tu_dup_doubles(p, np);
+    dlfs_model_free(&ref);
+    return w;
+}
+
+/* A run of o with checkpoint_path = path stopped by its callback after the
+ * s-th iteration: it stopped there and wrote its checkpoint there. */
+static void ck_stop_at(dlfs_model_kind kind, dlfs_train_options o, const char *path, size_t s,
+                       const dlfs_matrix *X, const dlfs_matrix *y, size_t total)
+{
+    dlfs_model a;
+    dlfs_train_result r;
+    size_t np;
+    struct ck_cb cb = {.stop_at = s};
+    ck_model(&a, kind, 0.0);
+    o.checkpoint_path = path;
+    o.on_loss = ck_on_loss;
+    o.user = &cb;
+    assert_int_equal(dlfs_model_train(&a, X, y, &o, &r), DLFS_OK);
+    assert_int_equal(r.stopped_early, 1);
+    assert_int_equal(r.iterations, s);
+    assert_int_equal(cb.calls, s - (o.resume ? o.resume->iteration : 0));
+    ck_check_file(path, kind, s, total, dlfs_model_params(&a, &np));
+    dlfs_model_free(&a);
+}
+
+static void check_resume(dlfs_model_kind kind)
+{
+    dlfs_matrix X, y;
+    char dir[64], path[512], path2[512], aside[512];
+    tu_make_data(CK_ROWS, CK_K, 1, 61, &X, &y);
+    tu_make_dir(dir, "train");
+    ck_join(path, dir, "run.ckpt");
+    ck_join(path2, dir, "again.ckpt");
+    ck_join(aside, dir, "aside.ckpt");
+    const dlfs_train_options o = ck_options(kind, CK_N);
+    double *want = ck_reference(kind, &o, &X, &y, CK_N);
+
+    /* Stopped after the s-th iteration, then resumed in a fresh handle: the
+     * last of a pass (6, 12), the first of the next (7, 13), the very first,
+     * one in a pass, the last but one, and the last (a stop there still
+     * writes one). */
+    static const size_t stops[] = {1, 5, 6, 7, 12, 13, 18, CK_N - 1, CK_N};
+    for (size_t i = 0; i < TU_LEN(stops); i++) {
+        char what[64];
+        snprintf(what, sizeof what, "stopped at %zu", stops[i]);
+        unlink(path);
+        ck_stop_at(kind, o, path, stops[i], &X, &y, CK_N);
+        dlfs_train_options oc = o;
+        oc.checkpoint_path = path2;
+        ck_resume_equals(kind, path, oc, &X, &y, CK_N, want, what);
+        /* no checkpoint at a run's natural end (train.h) */
+        assert_false(ck_exists(path2));
+        assert_int_equal(tu_count_entries(dir), 1);
+    }
+
+    /* Stopped twice: after 13, then (resumed) after 29. */
+    unlink(path);
+    ck_stop_at(kind, o, path, 13, &X, &y, CK_N);
+    {
+        dlfs_checkpoint c;
+        assert_int_equal(dlfs_checkpoint_load(&c, path), DLFS_OK);
+        dlfs_train_options oc = o;
+        oc.resume = &c;
+        ck_stop_at(kind, oc, path2, 29, &X, &y, CK_N);
+        dlfs_checkpoint_free(&c);
+        ck_resume_equals(kind, path2, o, &X, &y, CK_N, want, "stopped at 13 and 29");
+        unlink(path2);
+    }
+
+    /* The step-by-step entry points resume as the handle does. */
+    {
+        dlfs_checkpoint c;
+        dlfs_model b;
+        dlfs_train_result r;
+        size_t np;
+        assert_int_equal(dlfs_checkpoint_load(&c, path), DLFS_OK);
+        ck_model(&b, kind, -3.0);
+        dlfs_train_options oc = o;
+        oc.resume = &c;
+        assert_int_equal(kind == DLFS_MODEL_NN ? dlfs_nn_train(&b.nn, &X, &y, &oc, &r)
+                                               : dlfs_linreg_train(&b.linreg, &X, &y, &oc, &r),
+                         DLFS_OK);
+        assert_int_equal(r.iterations, CK_N);
+        const double *pb = dlfs_model_params(&b, &np);
+        assert_memory_equal(pb, want, np * sizeof(double));
+        dlfs_checkpoint_free(&c);
+        dlfs_model_free(&b);
+    }
+
+    /* Every 7 iterations, never stopped: at each iteration the file holds
+     * the last multiple of 7; after the run too (35: none at the natural
+     * end, 40). */
+    unlink(path);
+    {
+        dlfs_model a;
+        dlfs_train_result r;
+        struct ck_cb cb = {.path = path, .every = 7, .copy_to = aside, .copy_at = 14};
+        dlfs_train_options o7 = o;
+        o7.checkpoint_path = path;
+        o7.checkpoint_every = 7;
+        o7.on_loss = ck_on_loss;
+        o7.user = &cb;
+        ck_model(&a, kind, 0.0);
+        assert_int_equal(dlfs_model_train(&a, &X, &y, &o7, &r), DLFS_OK);
+        if (cb.bad)
+            print_error("%s every 7: at iteration %zu the file held iteration %zu\n",
+                        ck_kind_name(kind), cb.bad_it, cb.bad_got);
+        assert_int_equal(cb.bad, 0);
+        assert_int_equal(r.iterations, CK_N);
+        assert_int_equal(r.stopped_early, 0);
+        ck_check_file(path, kind, 35, CK_N, NULL);
+        ck_check_file(aside, kind, 14, CK_N, NULL);
+        ck_resume_equals(kind, path, o, &X, &y, CK_N, want, "every 7, from 35");
+        ck_resume_equals(kind, aside, o, &X, &y, CK_N, want, "every 7, from 14");
+        /* the checkpoint count is not part of the run */
+        ck_resume_equals(kind, aside, o7, &X, &y, CK_N, want, "every 7, from 14, every 7");
+        dlfs_model_free(&a);
+    }
+
+    /* A count that divides the total leaves a checkpoint at the end: resumed
+     * into the same total it does nothing more; into twice the total, it is
+     * the run of twice the total. */
+    unlink(path);
+    {
+        dlfs_model a;
+        dlfs_train_result r;
+        struct ck_cb cb = {.path = path, .every = 8};
+        dlfs_train_options o8 = o;
+        o8.checkpoint_path = path;
+        o8.checkpoint_every = 8;
+        o8.on_loss = ck_on_loss;
+        o8.user = &cb;
+        ck_model(&a, kind, 0.0);
+        assert_int_equal(dlfs_model_train(&a, &X, &y, &o8, &r), DLFS_OK);
+        assert_int_equal(cb.bad, 0);
+        assert_int_equal(r.iterations, CK_N);
+        ck_check_file(path, kind, CK_N, CK_N, want);
+        dlfs_model_free(&a);
+    }
+    ck_resume_equals(kind, path, o, &X, &y, CK_N, want, "finished, same total");
+    {
+        const dlfs_train_options o2 = ck_options(kind, 2 * CK_N);
+        double *want2 = ck_reference(kind, &o2, &X, &y, 2 * CK_N);
+        ck_resume_equals(kind, path, o2, &X, &y, 2 * CK_N, want2, "extended from 40 to 80");
+        ck_resume_equals(kind, aside, o2, &X, &y, 2 * CK_N, want2, "extended from 14 to 80");
+        free(want2);
+    }
+
+    /* By epochs: 7 passes of 6 batches, stopped after 12 (a pass's end). */
+    {
+        dlfs_train_options oe = o;
+        oe.iterations = 0;
+        oe.epochs = 7;
+        double *want_e = ck_reference(kind, &oe, &X, &y, 42);
+        unlink(path);
+        ck_stop_at(kind, oe, path, 12, &X, &y, 42);
+        ck_resume_equals(kind, path, oe, &X, &y, 42, want_e, "epochs, stopped at 12");
+        free(want_e);
+    }
+
+    free(want);
+    free_data(&X, &y);
+    tu_remove_tree(dir);
+}
+
+static void test_resume_bit_identical(void **state)
+{
+    (void)state;
+    check_resume(DLFS_MODEL_LINREG);
+    check_resume(DLFS_MODEL_NN);
+}
+
+/* DLFS_TRAIN_CHECKPOINT writes one now and goes on; a stop with it, or any
+ * other nonzero answer, or on_eval's stop, stops with one. */
+static void check_checkpoint_flag(dlfs_model_kind kind)
+{
+    dlfs_matrix X, y, Xv, yv;
+    char dir[64], path[512], aside[512];
+    tu_make_data(CK_ROWS, CK_K, 1, 62, &X, &y);
+    tu_make_data(20, CK_K, 1, 63, &Xv, &yv);
+    tu_make_dir(dir, "train");
+    ck_join(path, dir, "run.ckpt");
+    ck_join(aside, dir, "aside.ckpt");
+    const dlfs_train_options o = ck_options(kind, CK_N);
+    double *want = ck_reference(kind, &o, &X, &y, CK_N);
+    dlfs_model a;
+    dlfs_train_result r;
+    size_t np;
+
+    /* asked for after the 17th: the file holds 17 in the 18th's callback */
+    {
+        struct ck_cb cb = {.ckpt_at = 17, .path = path, .copy_to = aside, .copy_at = 17};
+        dlfs_train_options oc = o;
+        oc.checkpoint_path = path;
+        oc.on_loss = ck_on_loss;
+        oc.user = &cb;
+        ck_model(&a, kind, 0.0);
+        assert_false(ck_exists(path));
+        assert_int_equal(dlfs_model_train(&a, &X, &y, &oc, &r), DLFS_OK);
+        assert_int_equal(r.iterations, CK_N);
+        assert_int_equal(r.stopped_early, 0);
+        assert_int_equal(cb.calls, CK_N);
+        const double *pa = dlfs_model_params(&a, &np);
+        assert_memory_equal(pa, want, np * sizeof(double));
+        ck_check_file(aside, kind, 17, CK_N, NULL);
+        /* none since (nor at the natural end): the file is still the 17th's */
+        {
+            size_t la, lp;
+            unsigned char *ba = tu_read_file(aside, &la), *bp = tu_read_file(path, &lp);
+            assert_int_equal(lp, la);
+            assert_memory_equal(bp, ba, la);
+            free(ba);
+            free(bp);
+        }
+        ck_resume_equals(kind, aside, o, &X, &y, CK_N, want, "asked for at 17");
+        dlfs_model_free(&a);
+    }
+
+    /* stop | checkpoint; any other nonzero answer; on_eval's stop */
+    static const int answers[] = {DLFS_TRAIN_STOP | DLFS_TRAIN_CHECKPOINT, 4, -1, 0};
+    for (size_t i = 0; i < TU_LEN(answers); i++) {
+        const size_t s = 9 + i;
+        struct ck_cb cb = {.stop_at = answers[i] ? s : 0, .stop_flags = answers[i],
+                           .eval_stop_at = answers[i] ? 0 : s};
+        dlfs_train_options oc = o;
+        oc.checkpoint_path = path;
+        oc.on_loss = ck_on_loss;
+        oc.user = &cb;
+        if (!answers[i]) {
+            oc.X_val = &Xv;
+            oc.y_val = &yv;
+            oc.eval_every = 1;
+            oc.on_eval = ck_on_eval;
+        }
+        unlink(path);
+        ck_model(&a, kind, 0.0);
+        assert_int_equal(dlfs_model_train(&a, &X, &y, &oc, &r), DLFS_OK);
+        assert_int_equal(r.iterations, s);
+        assert_int_equal(r.stopped_early, 1);
+        ck_check_file(path, kind, s, CK_N, dlfs_model_params(&a, &np));
+        ck_resume_equals(kind, path, o, &X, &y, CK_N, want, "stopped by an answer");
+        dlfs_model_free(&a);
+    }
+
+    /* without a checkpoint path the flag is nothing */
+    {
+        struct ck_cb cb = {.ckpt_at = 5};
+        dlfs_train_options oc = o;
+        oc.on_loss = ck_on_loss;
+        oc.user = &cb;
+        ck_model(&a, kind, 0.0);
+        assert_int_equal(dlfs_model_train(&a, &X, &y, &oc, &r), DLFS_OK);
+        assert_int_equal(r.iterations, CK_N);
+        assert_int_equal(r.stopped_early, 0);
+        const double *pa = dlfs_model_params(&a, &np);
+        assert_memory_equal(pa, want, np * sizeof(double));
+        dlfs_model_free(&a);
+    }
+
+    free(want);
+    free_data(&X, &y);
+    free_data(&Xv, &yv);
+    tu_remove_tree(dir);
+}
+
+static void test_checkpoint_flag(void **state)
+{
+    (void)state;
+    check_checkpoint_flag(DLFS_MODEL_LINREG);
+    check_checkpoint_flag(DLFS_MODEL_NN);
+}
+
+/* ---- a checkpoint that does not match the run -------------------------------------------- */
+
+struct ck_file_state {
+    unsigned char *bytes;
+    size_t len;
+    struct stat sb;
+};
+
+static void ck_file_state(const char *path, struct ck_file_state *f)
+{
+    f->bytes = tu_read_file(path, &f->len);
+    assert_int_equal(stat(path, &f->sb), 0);
+}
+
+static void ck_file_unchanged(const char *path, const struct ck_file_state *f)
+{
+    struct ck_file_state now;
+    ck_file_state(path, &now);
+    assert_int_equal(now.len, f->len);
+    assert_memory_equal(now.bytes, f->bytes, f->len);
+    assert_int_equal(now.sb.st_ino, f->sb.st_ino);   /* not replaced by a rename */
+    assert_int_equal(now.sb.st_size, f->sb.st_size);
+    assert_int_equal(now.sb.st_mtim.tv_sec, f->sb.st_mtim.tv_sec);
+    assert_int_equal(now.sb.st_mtim.tv_nsec, f->sb.st_mtim.tv_nsec);
+    free(now.bytes);
+}
+
+enum {
+    MM_BATCH, MM_LR, MM_SEED, MM_INIT, MM_BACKEND, MM_ROWS, MM_COLS, MM_HIDDEN, MM_OUTPUTS,
+    MM_KIND, MM_TOTAL, MM_EPOCHS, MM_RANKS, MM_COUNT
+};
+
+static void check_mismatch(dlfs_model_kind kind)
+{
+    dlfs_matrix X, y, X5, y5, X2, y2;
+    char dir[64], path[512], target[512], fresh[512];
+    tu_make_data(CK_ROWS, CK_K, 1, 64, &X, &y);
+    tu_make_data(CK_ROWS, CK_K + 1, 1, 65, &X5, &y5);
+    tu_make_data(CK_ROWS, CK_K, 2, 66, &X2, &y2);
+    tu_make_dir(dir, "train");
+    ck_join(path, dir, "run.ckpt");
+    ck_join(target, dir, "target.ckpt");
+    ck_join(fresh, dir, "fresh.ckpt");
+    const dlfs_train_options o = ck_options(kind, CK_N);
+    ck_stop_at(kind, o, path, 12, &X, &y, CK_N);
+    /* a checkpoint file already at the run's checkpoint path: left alone */
+    ck_copy_file(path, target);
+    struct ck_file_state before;
+    ck_file_state(target, &before);
+    const dlfs_matrix X52 = dlfs_matrix_view(X.data, CK_ROWS - 1, CK_K, X.ld);
+    const dlfs_matrix y52 = dlfs_matrix_view(y.data, CK_ROWS - 1, 1, y.ld);
+
+    static const char *const names[MM_COUNT] = {
+        [MM_BATCH] = "batch size", [MM_LR] = "learning rate", [MM_SEED] = "seed",
+        [MM_INIT] = "init", [MM_BACKEND] = "backend", [MM_ROWS] = "training rows",
+        [MM_COLS] = "inputs k", [MM_HIDDEN] = "hidden units", [MM_OUTPUTS] = "outputs m",
+        [MM_KIND] = "model", [MM_TOTAL] = "iteration 12", [MM_EPOCHS] = "iteration 12",
+        [MM_RANKS] = "ranks",
+    };
+    size_t tried = 0;
+    for (int which = 0; which < MM_COUNT; which++)
+        for (int where = 0; where < 3; where++) {   /* no path, the existing file, a new one */
+            if (which == MM_HIDDEN && kind != DLFS_MODEL_NN)
+                continue;
+            dlfs_checkpoint c;
+            assert_int_equal(dlfs_checkpoint_load(&c, path), DLFS_OK);
+            dlfs_train_options om = o;
+            const dlfs_matrix *Xm = &X, *ym = &y;
+            dlfs_model_kind km = kind;
+            size_t k = CK_K, h = CK_H, m = 1;
+            switch (which) {
+            case MM_BATCH: om.batch_size = CK_BATCH + 1; break;
+            case MM_LR: om.learning_rate = nextafter(om.learning_rate, 1.0); break;
+            case MM_SEED: om.seed += 1; break;
+            case MM_INIT: om.init = DLFS_INIT_SCALED; break;
+            case MM_BACKEND: break;   /* below */
+            case MM_ROWS: Xm = &X52; ym = &y52; break;
+            case MM_COLS: Xm = &X5; ym = &y5; k = CK_K + 1; break;
+            case MM_HIDDEN: h = CK_H + 1; break;
+            case MM_OUTPUTS: Xm = &X2; ym = &y2; m = 2; break;
+            case MM_KIND: km = kind == DLFS_MODEL_NN ? DLFS_MODEL_LINREG : DLFS_MODEL_NN; break;
+            case MM_TOTAL: om.iterations = 11; break;
+            case MM_EPOCHS: om.iterations = 0; om.epochs = 1; break;   /* 6 < 12 */
+            case MM_RANKS: c.ranks = 2; break;
+            }
+            dlfs_model b;
+            size_t np;
+            ck_model_shape(&b, km, k, h, m, 2.5);
+            if (which == MM_BACKEND)
+                assert_int_equal(dlfs_model_set_backend(&b, DLFS_BACKEND_NAIVE), DLFS_OK);
+            const double *p_now = dlfs_model_params(&b, &np);
+            double *p0 = tu_dup_doubles(p_now, np);
+            struct ck_cb cb = {0};
+            om.resume = &c;
+            om.on_loss = ck_on_loss;
+            om.user = &cb;
+            om.checkpoint_path = where == 0 ? NULL : where == 1 ? target : fresh;
+            om.checkpoint_every = 1;
+            dlfs_train_result r;
+            const dlfs_status st = dlfs_model_train(&b, Xm, ym, &om, &r);
+            /* the field is named in what follows the function's name */
+            const char *detail = dlfs_error_detail(), *body = strstr(detail, "_train: ");
+            body = body ? body + 8 : detail;
+            if (st != DLFS_EMISMATCH || !strstr(body, names[which]))
+                print_error("%s, %s differs: %s, \"%s\" (expected DLFS_EMISMATCH naming \"%s\")\n",
+                            ck_kind_name(kind), names[which], dlfs_strerror(st), detail,
+                            names[which]);
+            assert_int_equal(st, DLFS_EMISMATCH);
+            assert_non_null(strstr(body, names[which]));
+            if (which == MM_KIND) {   /* both kinds named */
+                assert_non_null(strstr(body, dlfs_model_kind_name(kind)));
+                assert_non_null(strstr(body, dlfs_model_kind_name(km)));
+            }
+            assert_int_equal(r.iterations, 0);
+            assert_int_equal(r.stopped_early, 0);
+            assert_int_equal(cb.calls, 0);
+            assert_memory_equal(dlfs_model_params(&b, NULL), p0, np * sizeof(double));
+            ck_file_unchanged(target, &before);
+            assert_false(ck_exists(fresh));
+            assert_int_equal(tu_count_entries(dir), 2);   /* run.ckpt, target.ckpt: no temporary left */
+            free(p0);
+            dlfs_model_free(&b);
+            dlfs_checkpoint_free(&c);
+            tried++;
+        }
+    assert_int_equal(tried, 3 * (MM_COUNT - (kind != DLFS_MODEL_NN)));
+
+    /* and the checkpoint that matches does resume (the cases above were
+     * refused for their one difference) */
+    {
+        double *want = ck_reference(kind, &o, &X, &y, CK_N);
+        ck_resume_equals(kind, path, o, &X, &y, CK_N, want, "matching");
+        free(want);
+    }
+    free(before.bytes);
+    free_data(&X, &y);
+    free_data(&X5, &y5);
+    free_data(&X2, &y2);
+    tu_remove_tree(dir);
+}
+
+static void test_resume_mismatch(void **state)
+{
+    (void)state;
+    check_mismatch(DLFS_MODEL_LINREG);
+    check_mismatch(DLFS_MODEL_NN);
+}
+
+/* ---- checkpoints allocate nothing inside the loop ------------------------------------------ */
+
+/* watch_loss for a run that may start past iteration 0 (resumed): the count
+ * at the first callback, and whether a later one saw it change. */
+static int ck_watch_loss(size_t it, double loss, void *user)
+{
+    (void)it;
+    (void)loss;
+    struct alloc_watch *w = user;
+    const size_t now = atomic_load(&alloc_attempts);
+    if (w->calls == 0)
+        w->at_first = now;
+    else if (now != w->at_first)
+        w->changed = 1;
+    w->calls++;
+    return 0;
+}
+
+/* Allocation attempts of a run of o (checkpointing after every iteration),
+ * all freed; nothing allocated after the first iteration's callback. */
+static size_t ck_run_allocations(dlfs_model *model, const dlfs_matrix *X, const dlfs_matrix *y,
+                                 dlfs_train_options o, size_t calls)
+{
+    struct alloc_watch w = {.allocate_at = -1};
+    o.on_loss = ck_watch_loss;
+    o.user = &w;
+    const long live0 = atomic_load(&live_blocks);
+    const size_t before = atomic_load(&alloc_attempts);
+    assert_int_equal(dlfs_model_train(model, X, y, &o, NULL), DLFS_OK);
+    const size_t after = atomic_load(&alloc_attempts);
+    assert_int_equal(w.calls, calls);
+    assert_int_equal(w.changed, 0);
+    assert_int_equal(after, w.at_first);   /* nor while cleaning up */
+    assert_int_equal(atomic_load(&live_blocks), live0);
+    return after - before;
+}
+
+static void test_checkpoint_no_allocation_in_loop(void **state)
+{
+    (void)state;
+    dlfs_matrix X, y;
+    char dir[64], path[512];
+    tu_make_data(CK_ROWS, CK_K, 1, 67, &X, &y);
+    tu_make_dir(dir, "train");
+    ck_join(path, dir, "run.ckpt");
+    for (int kind = DLFS_MODEL_LINREG; kind <= DLFS_MODEL_NN; kind++) {
+        dlfs_model a;
+        ck_model(&a, (dlfs_model_kind)kind, 0.0);
+        dlfs_train_options o = ck_options((dlfs_model_kind)kind, CK_N);
+        o.checkpoint_path = path;
+        o.checkpoint_every = 1;
+        const size_t n1 = ck_run_allocations(&a, &X, &y, o, CK_N);
+        o.iterations = 2 * CK_N;
+        const size_t n2 = ck_run_allocations(&a, &X, &y, o, 2 * CK_N);
+        assert_true(n1 >= 5);   /* the counter sees the run's scratch and the writer's */
+        assert_int_equal(n2, n1);
+        /* without checkpoints the run allocates less: the writer is counted */
+        dlfs_train_options plain = o;
+        plain.checkpoint_path = NULL;
+        const size_t n0 = ck_run_allocations(&a, &X, &y, plain, 2 * CK_N);
+        assert_true(n0 < n1);
+        /* a resumed run (from the 80 just written) extended to 120 and 200 */
+        dlfs_checkpoint c;
+        assert_int_equal(dlfs_checkpoint_load(&c, path), DLFS_OK);
+        assert_int_equal(c.iteration, 2 * CK_N);
+        o.resume = &c;
+        o.iterations = 3 * CK_N;
+        const size_t r1 = ck_run_allocations(&a, &X, &y, o, CK_N);
+        o.iterations = 5 * CK_N;
+        const size_t r2 = ck_run_allocations(&a, &X, &y, o, 3 * CK_N);
+        assert_int_equal(r1, n1);
+        assert_int_equal(r2, n1);
+        print_message("%s: %zu allocations with checkpoints after every iteration, %zu without\n",
+                      ck_kind_name((dlfs_model_kind)kind), n1, n0);
+        dlfs_checkpoint_free(&c);
+        dlfs_model_free(&a);
+    }
+    free_data(&X, &y);
+    tu_remove_tree(dir);
+}
+
+/* Every allocation of a checkpointing run (fresh, and resumed) made to fail:
+ * DLFS_ENOMEM before anything changed, no file written. */
+static void test_checkpoint_allocation_failures(void **state)
+{
+    (void)state;
+    dlfs_matrix X, y;
+    char dir[64], path[512], out[512];
+    tu_make_data(CK_ROWS, CK_K, 1, 68, &X, &y);
+    tu_make_dir(dir, "train");
+    ck_join(path, dir, "run.ckpt");
+    ck_join(out, dir, "out.ckpt");
+    size_t paths = 0;
+    for (int kind = DLFS_MODEL_LINREG; kind <= DLFS_MODEL_NN; kind++) {
+        const dlfs_train_options o = ck_options((dlfs_model_kind)kind, CK_N);
+        unlink(path);
+        ck_stop_at((dlfs_model_kind)kind, o, path, 12, &X, &y, CK_N);
+        dlfs_checkpoint c;
+        assert_int_equal(dlfs_checkpoint_load(&c, path), DLFS_OK);
+        for (int resumed = 0; resumed < 2; resumed++) {
+            dlfs_model a;
+            size_t np;
+            ck_model(&a, (dlfs_model_kind)kind, 1.5);
+            const double *p_now = dlfs_model_params(&a, &np);
+            double *p0 = tu_dup_doubles(p_now, np);
+            dlfs_train_options of = o;
+            of.checkpoint_path = out;
+            of.checkpoint_every = 3;
+            of.resume = resumed ? &c : NULL;
+            atomic_store(&alloc_attempts, 0);
+            assert_int_equal(dlfs_model_train(&a, &X, &y, &of, NULL), DLFS_OK);
+            const size_t count = atomic_load(&alloc_attempts);
+            assert_true(count >= 5);
+            assert_true(ck_exists(out));
+            unlink(out);
+            for (size_t n = 1; n <= count; n++) {
+                memcpy(ck_params(&a, NULL), p0, np * sizeof(double));
+                const long live0 = atomic_load(&live_blocks);
+                atomic_store(&alloc_attempts, 0);
+                atomic_store(&fail_at, n);
+                dlfs_train_result r;
+                const dlfs_status st = dlfs_model_train(&a, &X, &y, &of, &r);
+                atomic_store(&fail_at, 0);
+                if (st != DLFS_ENOMEM)
+                    print_error("%s%s: allocation %zu of %zu failed, got %s\n",
+                                ck_kind_name((dlfs_model_kind)kind), resumed ? " resumed" : "",
+                                n, count, dlfs_strerror(st));
+                assert_int_equal(st, DLFS_ENOMEM);
+                assert_int_equal(r.iterations, 0);
+                assert_int_equal(atomic_load(&live_blocks), live0);
+                assert_memory_equal(dlfs_model_params(&a, NULL), p0, np * sizeof(double));
+                assert_false(ck_exists(out));
+                assert_int_equal(tu_count_entries(dir), 1);
+                paths++;
+            }
+            free(p0);
+            dlfs_model_free(&a);
+        }
+        dlfs_checkpoint_free(&c);
+    }
+    print_message("checkpointing runs: %zu allocation failure paths tried\n", paths);
+    free_data(&X, &y);
+    tu_remove_tree(dir);
+}
+
+/* ---- a checkpoint that cannot be written ------------------------------------------------- */
+
+static void test_checkpoint_bad_directory(void **state)
+{
+    (void)state;
+    dlfs_matrix X, y;
+    char dir[64], path[512], file[512], under_file[512], missing[512];
+    tu_make_data(CK_ROWS, CK_K, 1, 69, &X, &y);
+    tu_make_dir(dir, "train");
+    ck_join(path, dir, "run.ckpt");
+    ck_join(file, dir, "a-file");
+    ck_join(under_file, dir, "a-file/run.ckpt");
+    ck_join(missing, dir, "missing/sub/run.ckpt");
+    tu_write_file(file, "x", 1);
+    for (int kind = DLFS_MODEL_LINREG; kind <= DLFS_MODEL_NN; kind++) {
+        const dlfs_train_options o = ck_options((dlfs_model_kind)kind, CK_N);
+        unlink(path);
+        ck_stop_at((dlfs_model_kind)kind, o, path, 12, &X, &y, CK_N);
+        dlfs_checkpoint c;
+        assert_int_equal(dlfs_checkpoint_load(&c, path), DLFS_OK);
+        const char *const bad[] = {missing, under_file};
+        for (size_t b = 0; b < TU_LEN(bad); b++)
+            for (int every = 0; every < 2; every++)
+                for (int resumed = 0; resumed < 2; resumed++) {
+                    dlfs_model a;
+                    size_t np;
+                    ck_model(&a, (dlfs_model_kind)kind, 1.5);
+                    const double *p_now = dlfs_model_params(&a, &np);
+                    double *p0 = tu_dup_doubles(p_now, np);
+                    struct ck_cb cb = {0};
+                    dlfs_train_options ob = o;
+                    ob.checkpoint_path = bad[b];
+                    ob.checkpoint_every = (size_t)every;
+                    ob.resume = resumed ? &c : NULL;
+                    ob.on_loss = ck_on_loss;
+                    ob.user = &cb;
+                    dlfs_train_result r;
+                    const dlfs_status st = dlfs_model_train(&a, &X, &y, &ob, &r);
+                    if (st != DLFS_EIO || cb.calls != 0)
+                        print_error("%s, checkpoint path %s, every %d%s: %s after %zu "
+                                    "iterations (%zu callbacks): %s\n",
+                                    ck_kind_name((dlfs_model_kind)kind), bad[b], every,
+                                    resumed ? ", resumed" : "", dlfs_strerror(st), r.iterations,
+                                    cb.calls, dlfs_error_detail());
+                    assert_int_equal(st, DLFS_EIO);
+                    assert_non_null(strstr(dlfs_error_detail(), bad[b] == missing ? "missing" : "a-file"));
+                    assert_int_equal(cb.calls, 0);   /* before any iteration */
+                    assert_int_equal(r.iterations, 0);
+                    assert_memory_equal(dlfs_model_params(&a, NULL), p0, np * sizeof(double));
+                    free(p0);
+                    dlfs_model_free(&a);
+                }
+        assert_int_equal(tu_count_entries(dir), 2);   /* run.ckpt, a-file */
+        dlfs_checkpoint_free(&c);
+    }
+    free_data(&X, &y);
+    tu_remove_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1165,6 +1977,12 @@ int main(void)
         cmocka_unit_test(test_no_allocation_in_loop),
         cmocka_unit_test(test_allocation_failures),
         cmocka_unit_test(test_two_threads),
+        cmocka_unit_test(test_resume_bit_identical),
+        cmocka_unit_test(test_checkpoint_flag),
+        cmocka_unit_test(test_resume_mismatch),
+        cmocka_unit_test(test_checkpoint_no_allocation_in_loop),
+        cmocka_unit_test(test_checkpoint_allocation_failures),
+        cmocka_unit_test(test_checkpoint_bad_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,22 +8,30 @@
  * Shards come in two layouts: even (rank r holds rows n r / P .. n (r+1) / P)
  * and skewed (rank 0 holds 2 rows, fewer than the k + 2 columns of TSQR, the
  * last rank none when there are 3 ranks or more, the others the rest). With n = 50 and batches of 7, most
- * batches leave some rank without a row. */
+ * batches leave some rank without a row.
+ *
+ * Checkpoints: a run stopped by one rank's callback stops on every rank,
+ * rank 0's checkpoint resumes on every rank to the uninterrupted run's
+ * weights bit for bit, and one made at another number of ranks is refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <mpi.h>
 #include <dlfs/dist.h>
 #include <dlfs/dlfs.h>
 #include "dist/dist_impl.h"
+#include "../testutil.h"
 
 enum { N = 50, K = 4, H = 5, BATCH = 7 };
 
@@ -518,6 +526,407 @@ static void test_ols_rank_deficient(void **state)
     dlfs_matrix_free(&y);
 }
 
+/* ---- checkpoints and resuming over the ranks ------------------------------- */
+
+enum { CK_ITERS = 30 };
+
+/* on_loss: rank on_rank asks for `flags` after the at-th iteration (the
+ * others never); rank 0 reads the checkpoint file in the callback of
+ * iteration read_at. */
+struct ck_ask {
+    size_t at;
+    int flags;
+    int on_rank;
+    const char *path;
+    size_t read_at;
+    unsigned long long seen;   /* the file's iteration then (ULLONG_MAX: none) */
+    size_t calls, first_it;
+};
+
+static int ck_ask(size_t it, double loss, void *user)
+{
+    (void)loss;
+    struct ck_ask *a = user;
+    if (a->calls++ == 0)
+        a->first_it = it;
+    if (a->path && rank == 0 && it == a->read_at) {
+        dlfs_checkpoint c;
+        a->seen = dlfs_checkpoint_load(&c, a->path) == DLFS_OK ? c.iteration : ULLONG_MAX;
+        dlfs_checkpoint_free(&c);
+    }
+    return rank == a->on_rank && a->at && it + 1 == a->at ? a->flags : 0;
+}
+
+/* A new directory made by rank 0, its name every rank's. */
+static void ck_shared_dir(char dir[64])
+{
+    memset(dir, 0, 64);
+    if (rank == 0) {
+        snprintf(dir, 64, "/tmp/dlfs_test_dist_train_XXXXXX");
+        if (!mkdtemp(dir))
+            dir[0] = 0;
+    }
+    MPI_Bcast(dir, 64, MPI_CHAR, 0, MPI_COMM_WORLD);
+    assert_true(dir[0] != 0);
+}
+
+static void ck_shared_dir_remove(const char *dir)
+{
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0)
+        tu_remove_tree(dir);
+    MPI_Barrier(MPI_COMM_WORLD);
+}
+
+static void ck_path(char out[512], const char *dir, const char *name)
+{
+    const int len = snprintf(out, 512, "%s/%s", dir, name);
+    assert_true(len > 0 && len < 512);
+}
+
+/* Garbage weights, not the same on every rank. */
+static void ck_garbage(dlfs_model *model)
+{
+    size_t np;
+    double *p = (double *)dlfs_model_params(model, &np);
+    for (size_t i = 0; i < np; i++)
+        p[i] = 3.0 + (double)rank + 0.25 * (double)i;
+}
+
+/* What follows the function's name in a detail (after "rank r: " too). */
+static const char *ck_body(const char *detail)
+{
+    const char *b = strstr(detail, "_train: ");
+    return b ? b + 8 : detail;
+}
+
+/* A resume that must be refused on every rank with DLFS_EMISMATCH naming
+ * `what`, the weights untouched, no callback made, nothing written. */
+static void ck_refused(dlfs_model_kind kind, const dlfs_matrix *Xl, const dlfs_matrix *yl,
+                       const dlfs_train_options *opt, const dlfs_checkpoint *c, const char *what,
+                       const char *dir)
+{
+    dlfs_model b;
+    dlfs_train_result r;
+    size_t np;
+    char detail[512] = {0}, out[512];
+    struct ck_ask ask = {.on_rank = -1};
+    model_alloc(&b, kind, DLFS_BACKEND_BLAS);
+    ck_garbage(&b);
+    const double *pb = dlfs_model_params(&b, &np);
+    double *p0 = malloc(np * sizeof *p0);
+    assert_non_null(p0);
+    memcpy(p0, pb, np * sizeof *p0);
+    ck_path(out, dir, "refused.ckpt");
+    dlfs_train_options o = *opt;
+    o.resume = c;
+    o.on_loss = ck_ask;
+    o.user = &ask;
+    o.checkpoint_path = out;
+    o.checkpoint_every = 1;
+    const dlfs_status st = dlfs_dist_train(MPI_COMM_WORLD, &b, Xl, yl, &o, &r);
+    snprintf(detail, sizeof detail, "%s", dlfs_error_detail());
+    if (st != DLFS_EMISMATCH || !strstr(ck_body(detail), what))
+        printf("# P=%d rank %d: resume with a different %s: %s, \"%s\"\n", nproc, rank, what,
+               dlfs_strerror(st), detail);
+    assert_int_equal(st, DLFS_EMISMATCH);
+    assert_non_null(strstr(ck_body(detail), what));
+    assert_true(same_everywhere(detail, sizeof detail));
+    assert_int_equal(r.iterations, 0);
+    assert_int_equal(ask.calls, 0);
+    assert_memory_equal(dlfs_model_params(&b, NULL), p0, np * sizeof *p0);
+    struct stat sb;
+    assert_int_not_equal(stat(out, &sb), 0);
+    free(p0);
+    dlfs_model_free(&b);
+}
+
+static void check_dist_resume(dlfs_model_kind kind, int skewed)
+{
+    dlfs_matrix X, y;
+    size_t first, count, np;
+    char dir[64], path[512], other[512], one_path[512], end_path[512];
+    make_data(11, 0, &X, &y);
+    shard(skewed, &first, &count);
+    dlfs_matrix Xl = rows_of(&X, first, count), yl = rows_of(&y, first, count);
+    ck_shared_dir(dir);
+
+    dlfs_model ref, ref2;
+    dlfs_train_options opt, opt2;
+    dlfs_train_result r;
+    model_alloc(&ref, kind, DLFS_BACKEND_BLAS);
+    model_alloc(&ref2, kind, DLFS_BACKEND_BLAS);
+    options(&ref, &opt);
+    opt.iterations = CK_ITERS;
+    opt2 = opt;
+    opt2.iterations = 2 * CK_ITERS;
+    assert_int_equal(dlfs_dist_train(MPI_COMM_WORLD, &ref, &Xl, &yl, &opt, &r), DLFS_OK);
+    assert_int_equal(r.iterations, CK_ITERS);
+    assert_int_equal(dlfs_dist_train(MPI_COMM_WORLD, &ref2, &Xl, &yl, &opt2, &r), DLFS_OK);
+    const double *want = dlfs_model_params(&ref, &np), *want2 = dlfs_model_params(&ref2, NULL);
+
+    /* Stopped by one rank's callback after the s-th iteration (8 batches a
+     * pass: its last, the next's first, one later; rank 0, the last rank,
+     * rank 0 with a checkpoint asked for as well), then resumed on every
+     * rank from rank 0's file in fresh handles. */
+    static const size_t stops[] = {8, 9, 17};
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+        const size_t s = stops[i];
+        char name[32];
+        snprintf(name, sizeof name, "s%zu.ckpt", s);
+        ck_path(path, dir, name);
+        dlfs_model a, b;
+        struct ck_ask ask = {.at = s, .on_rank = i == 1 ? nproc - 1 : 0,
+                             .flags = i == 2 ? DLFS_TRAIN_STOP | DLFS_TRAIN_CHECKPOINT
+                                             : DLFS_TRAIN_STOP};
+        dlfs_train_options oa = opt;
+        oa.checkpoint_path = path;
+        oa.on_loss = ck_ask;
+        oa.user = &ask;
+        model_alloc(&a, kind, DLFS_BACKEND_BLAS);
+        assert_int_equal(dlfs_dist_train(MPI_COMM_WORLD, &a, &Xl, &yl, &oa, &r), DLFS_OK);
+        assert_int_equal(r.iterations, s);
+        assert_true(r.stopped_early);
+        assert_int_equal(ask.calls, s);
+        assert_true(same_everywhere(&r.iterations, sizeof r.iterations));
+
+        dlfs_checkpoint c;
+        assert_int_equal(dlfs_checkpoint_load(&c, path), DLFS_OK);
+        assert_int_equal(c.ranks, (size_t)nproc);
+        assert_int_equal(c.iteration, s);
+        assert_int_equal(c.iterations, CK_ITERS);
+        assert_int_equal(c.rows, N);
+        assert_int_equal(c.model.kind, kind);
+        assert_memory_equal(dlfs_model_params(&c.model, NULL), dlfs_model_params(&a, NULL),
+                            np * sizeof(double));
+
+        struct ck_ask seen = {.on_rank = -1};
+        dlfs_train_options ob = opt;
+        ob.resume = &c;
+        ob.on_loss = ck_ask;
+        ob.user = &seen;
+        model_alloc(&b, kind, DLFS_BACKEND_BLAS);
+        ck_garbage(&b);
+        const dlfs_status st = dlfs_dist_train(MPI_COMM_WORLD, &b, &Xl, &yl, &ob, &r);
+        if (st)
+            printf("# P=%d rank %d: resume from %zu: %s\n", nproc, rank, s, dlfs_error_detail());
+        assert_int_equal(st, DLFS_OK);
+        assert_int_equal(r.iterations, CK_ITERS);
+        assert_false(r.stopped_early);
+        assert_int_equal(seen.calls, CK_ITERS - s);
+        assert_int_equal(seen.first_it, s);
+        const double *pb = dlfs_model_params(&b, NULL);
+        const int same = memcmp(pb, want, np * sizeof(double)) == 0;
+        if (rank == 0)
+            printf("# P=%d %-6s %-6s stopped at %2zu on rank %d, resumed: %s\n", nproc,
+                   kind_name(kind), skewed ? "skewed" : "even", s, ask.on_rank,
+                   same ? "bit-identical" : "DIFFERENT");
+        assert_memory_equal(pb, want, np * sizeof(double));
+        assert_true(same_everywhere(pb, np * sizeof(double)));
+        dlfs_checkpoint_free(&c);
+        dlfs_model_free(&a);
+        dlfs_model_free(&b);
+    }
+
+    /* From 9, checkpointing every 10: the file holds 30 after the run (10
+     * divides it), and that resumes into 60 as the 60-iteration run. */
+    ck_path(path, dir, "s9.ckpt");
+    ck_path(end_path, dir, "end.ckpt");
+    {
+        dlfs_checkpoint c, e;
+        dlfs_model b;
+        assert_int_equal(dlfs_checkpoint_load(&c, path), DLFS_OK);
+        dlfs_train_options ob = opt;
+        ob.resume = &c;
+        ob.checkpoint_path = end_path;
+        ob.checkpoint_every = 10;
+        model_alloc(&b, kind, DLFS_BACKEND_BLAS);
+        assert_int_equal(dlfs_dist_train(MPI_COMM_WORLD, &b, &Xl, &yl, &ob, &r), DLFS_OK);
+        assert_memory_equal(dlfs_model_params(&b, NULL), want, np * sizeof(double));
+        assert_int_equal(dlfs_checkpoint_load(&e, end_path), DLFS_OK);
+        assert_int_equal(e.iteration, CK_ITERS);
+        assert_int_equal(e.ranks, (size_t)nproc);
+        ck_garbage(&b);
+        dlfs_train_options oe = opt2;
+        oe.resume = &e;
+        assert_int_equal(dlfs_dist_train(MPI_COMM_WORLD, &b, &Xl, &yl, &oe, &r), DLFS_OK);
+        assert_int_equal(r.iterations, 2 * CK_ITERS);
+        assert_memory_equal(dlfs_model_params(&b, NULL), want2, np * sizeof(double));
+        dlfs_checkpoint_free(&c);
+        dlfs_checkpoint_free(&e);
+        dlfs_model_free(&b);
+    }
+
+    /* A checkpoint asked for by the last rank alone, without a stop: written
+     * (rank 0 sees it in the next callback), the run goes on to the end and
+     * writes none there. */
+    ck_path(end_path, dir, "asked.ckpt");
+    {
+        dlfs_model b;
+        struct ck_ask ask = {.at = 5, .flags = DLFS_TRAIN_CHECKPOINT, .on_rank = nproc - 1,
+                             .path = end_path, .read_at = 5, .seen = ULLONG_MAX};
+        dlfs_train_options ob = opt;
+        ob.checkpoint_path = end_path;
+        ob.on_loss = ck_ask;
+        ob.user = &ask;
+        model_alloc(&b, kind, DLFS_BACKEND_BLAS);
+        assert_int_equal(dlfs_dist_train(MPI_COMM_WORLD, &b, &Xl, &yl, &ob, &r), DLFS_OK);
+        assert_int_equal(r.iterations, CK_ITERS);
+        assert_false(r.stopped_early);
+        MPI_Bcast(&ask.seen, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+        assert_int_equal(ask.seen, 5);
+        dlfs_checkpoint c;
+        assert_int_equal(dlfs_checkpoint_load(&c, end_path), DLFS_OK);
+        assert_int_equal(c.iteration, 5);
+        assert_memory_equal(dlfs_model_params(&b, NULL), want, np * sizeof(double));
+        dlfs_checkpoint_free(&c);
+        dlfs_model_free(&b);
+    }
+
+    /* Another number of ranks: in memory, in a file saved so, and a
+     * one-process checkpoint (accepted, and the same, on one rank). */
+    {
+        dlfs_checkpoint c;
+        assert_int_equal(dlfs_checkpoint_load(&c, path), DLFS_OK);
+        c.ranks = (size_t)nproc + 1;
+        ck_refused(kind, &Xl, &yl, &opt, &c, "ranks", dir);
+        ck_path(other, dir, "other-ranks.ckpt");
+        dlfs_status st = DLFS_OK;
+        if (rank == 0)
+            st = dlfs_checkpoint_save(&c, other);
+        MPI_Bcast(&st, sizeof st, MPI_BYTE, 0, MPI_COMM_WORLD);
+        assert_int_equal(st, DLFS_OK);
+        dlfs_checkpoint_free(&c);
+        assert_int_equal(dlfs_checkpoint_load(&c, other), DLFS_OK);
+        assert_int_equal(c.ranks, (size_t)nproc + 1);
+        ck_refused(kind, &Xl, &yl, &opt, &c, "ranks", dir);
+        dlfs_checkpoint_free(&c);
+
+        char name[32];
+        snprintf(name, sizeof name, "one-%d.ckpt", rank);
+        ck_path(one_path, dir, name);
+        dlfs_model one;
+        struct ck_ask ask = {.at = 9, .flags = DLFS_TRAIN_STOP, .on_rank = rank};
+        dlfs_train_options oo = opt;
+        oo.checkpoint_path = one_path;
+        oo.on_loss = ck_ask;
+        oo.user = &ask;
+        model_alloc(&one, kind, DLFS_BACKEND_BLAS);
+        assert_int_equal(dlfs_model_train(&one, &X, &y, &oo, &r), DLFS_OK);
+        assert_int_equal(r.iterations, 9);
+        assert_int_equal(dlfs_checkpoint_load(&c, one_path), DLFS_OK);
+        assert_int_equal(c.ranks, 1);
+        if (nproc > 1) {
+            ck_refused(kind, &Xl, &yl, &opt, &c, "ranks", dir);
+        } else {
+            /* one rank owns every batch: the one-process run, bit for bit,
+             * and the same file */
+            size_t l1, ld;
+            unsigned char *b1 = tu_read_file(one_path, &l1), *bd = tu_read_file(path, &ld);
+            assert_int_equal(l1, ld);
+            assert_memory_equal(b1, bd, ld);
+            free(b1);
+            free(bd);
+            dlfs_model b;
+            dlfs_train_options ob = opt;
+            ob.resume = &c;
+            model_alloc(&b, kind, DLFS_BACKEND_BLAS);
+            assert_int_equal(dlfs_dist_train(MPI_COMM_WORLD, &b, &Xl, &yl, &ob, &r), DLFS_OK);
+            assert_memory_equal(dlfs_model_params(&b, NULL), want, np * sizeof(double));
+            dlfs_model_free(&b);
+        }
+        dlfs_checkpoint_free(&c);
+        dlfs_model_free(&one);
+    }
+
+    /* Other options than the checkpoint's, on every rank: refused. */
+    {
+        dlfs_checkpoint c;
+        assert_int_equal(dlfs_checkpoint_load(&c, path), DLFS_OK);
+        dlfs_train_options om = opt;
+        om.batch_size = BATCH + 1;
+        ck_refused(kind, &Xl, &yl, &om, &c, "batch size", dir);
+        om = opt;
+        om.seed += 1;
+        ck_refused(kind, &Xl, &yl, &om, &c, "seed", dir);
+        om = opt;
+        om.iterations = 8;
+        ck_refused(kind, &Xl, &yl, &om, &c, "iteration 9", dir);
+        dlfs_checkpoint_free(&c);
+    }
+
+    /* The ranks given different checkpoints, each matching the run. */
+    if (nproc > 1) {
+        dlfs_checkpoint c;
+        dlfs_model b;
+        ck_path(path, dir, rank == 0 ? "s8.ckpt" : "s9.ckpt");
+        assert_int_equal(dlfs_checkpoint_load(&c, path), DLFS_OK);
+        dlfs_train_options ob = opt;
+        ob.resume = &c;
+        model_alloc(&b, kind, DLFS_BACKEND_BLAS);
+        ck_garbage(&b);
+        const dlfs_status st = dlfs_dist_train(MPI_COMM_WORLD, &b, &Xl, &yl, &ob, &r);
+        assert_int_equal(st, DLFS_EMISMATCH);
+        assert_int_equal(r.iterations, 0);
+        dlfs_checkpoint_free(&c);
+        dlfs_model_free(&b);
+    }
+
+    dlfs_model_free(&ref);
+    dlfs_model_free(&ref2);
+    dlfs_matrix_free(&X);
+    dlfs_matrix_free(&y);
+    ck_shared_dir_remove(dir);
+}
+
+static void test_checkpoint_resume(void **state)
+{
+    (void)state;
+    for (int skewed = 0; skewed < 2; skewed++) {
+        check_dist_resume(DLFS_MODEL_LINREG, skewed);
+        check_dist_resume(DLFS_MODEL_NN, skewed);
+    }
+}
+
+/* A checkpoint path rank 0 cannot write to: every rank fails with DLFS_EIO
+ * before the first iteration. */
+static void test_checkpoint_bad_directory(void **state)
+{
+    (void)state;
+    dlfs_matrix X, y;
+    size_t first, count, np;
+    char dir[64], path[512];
+    make_data(11, 0, &X, &y);
+    shard(1, &first, &count);
+    dlfs_matrix Xl = rows_of(&X, first, count), yl = rows_of(&y, first, count);
+    ck_shared_dir(dir);
+    ck_path(path, dir, "missing/run.ckpt");
+    dlfs_model b;
+    dlfs_train_options opt;
+    dlfs_train_result r;
+    struct ck_ask ask = {.on_rank = -1};
+    model_alloc(&b, DLFS_MODEL_NN, DLFS_BACKEND_BLAS);
+    ck_garbage(&b);
+    const double *pb = dlfs_model_params(&b, &np);
+    double *p0 = malloc(np * sizeof *p0);
+    assert_non_null(p0);
+    memcpy(p0, pb, np * sizeof *p0);
+    options(&b, &opt);
+    opt.iterations = CK_ITERS;
+    opt.checkpoint_path = path;
+    opt.on_loss = ck_ask;
+    opt.user = &ask;
+    assert_int_equal(dlfs_dist_train(MPI_COMM_WORLD, &b, &Xl, &yl, &opt, &r), DLFS_EIO);
+    assert_int_equal(r.iterations, 0);
+    assert_int_equal(ask.calls, 0);
+    assert_memory_equal(dlfs_model_params(&b, NULL), p0, np * sizeof *p0);
+    free(p0);
+    dlfs_model_free(&b);
+    dlfs_matrix_free(&X);
+    dlfs_matrix_free(&y);
+    ck_shared_dir_remove(dir);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -535,6 +944,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_ols),
         cmocka_unit_test(test_ols_rank_deficient),
+        cmocka_unit_test(test_checkpoint_resume),
+        cmocka_unit_test(test_checkpoint_bad_directory),
     };
     const int failed = cmocka_run_group_tests(tests, NULL, NULL);
     MPI_Finalize();
