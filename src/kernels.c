@@ -225,11 +225,11 @@ double dlfs__mse(const dlfs_matrix *p, const dlfs_matrix *y)
     return sum / ((double)p->rows * (double)p->cols);
 }
 
+/* The loss (mean of squares) and dL/dP = scale (y - P). */
 DLFS_MULTIVERSION
-double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matrix *y)
+static double loss_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matrix *y, double scale)
 {
     const double count = (double)p->rows * (double)p->cols;
-    const double scale = -2.0 / count;      /* dL/dP = -2 (y - P) / (bs*m) */
     const shape w = walk(p, y, dl_dp);
 #ifdef DLFS_HAVE_AVX512_PATH
     if (w.rows == 1 && dlfs__have_avx512())
@@ -248,18 +248,30 @@ double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matri
     return sum / count;
 }
 
+/* dL/dP's factor: -2 / (bs m) for the mean loss, -2 for the summed one. */
+static double grad_scale(const dlfs_matrix *p, int summed)
+{
+    return summed ? -2.0 : -2.0 / ((double)p->rows * (double)p->cols);
+}
+
+double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matrix *y)
+{
+    return loss_grad(dl_dp, p, y, grad_scale(p, 0));   /* dL/dP = -2 (y - P) / (bs*m) */
+}
+
 DLFS_MULTIVERSION
 double dlfs__bias_mse_grad(dlfs_matrix *dl_dp, dlfs_matrix *p, const dlfs_matrix *m, const double *bias,
-                           const dlfs_matrix *y)
+                           const dlfs_matrix *y, int summed)
 {
 #ifdef DLFS_HAVE_AVX512_PATH
     if (m->cols == 1 && walk(m, p, dl_dp).rows == 1 && y->ld == 1 && dlfs__have_avx512()) {
         const double count = (double)m->rows;
-        return dlfs__loss_grad_avx512(dl_dp->data, p->data, m->data, bias, y->data, m->rows, -2.0 / count) / count;
+        return dlfs__loss_grad_avx512(dl_dp->data, p->data, m->data, bias, y->data, m->rows,
+                                      grad_scale(m, summed)) / count;
     }
 #endif
     dlfs__bias_add(p, m, bias);        /* the two passes it stands for */
-    return dlfs__mse_grad(dl_dp, p, y);
+    return loss_grad(dl_dp, p, y, grad_scale(p, summed));
 }
 
 DLFS_MULTIVERSION

@@ -49,11 +49,12 @@ void dlfs__bias_sigmoid(dlfs_matrix *n1, dlfs_matrix *o1, const dlfs_matrix *m1,
 
 void dlfs__sigmoid_backward(dlfs_matrix *dx, const dlfs_matrix *dout, const dlfs_matrix *s);
 double dlfs__mse_grad(dlfs_matrix *dl_dp, const dlfs_matrix *p, const dlfs_matrix *y);
-/* The output layer and the loss: p = m + bias, then the loss and dL/dP as
- * dlfs__mse_grad gives them, bit for bit. In one pass when there is one output
- * and all four matrices are gap-free (the chapter's case); p may be m. */
+/* The output layer and the loss: p = m + bias, then the loss (the mean)
+ * and dL/dP as dlfs__mse_grad gives them, bit for bit; with summed, dL/dP of
+ * the summed loss, -2 (y - P). In one pass when there is one output and all
+ * four matrices are gap-free (the chapter's case); p may be m. */
 double dlfs__bias_mse_grad(dlfs_matrix *dl_dp, dlfs_matrix *p, const dlfs_matrix *m, const double *bias,
-                           const dlfs_matrix *y);
+                           const dlfs_matrix *y, int summed);
 double dlfs__mse(const dlfs_matrix *p, const dlfs_matrix *y);
 void dlfs__row_sum(double *sums, const dlfs_matrix *in);
 /* params[i] -= lr * grads[i] for i < n. */

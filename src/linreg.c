@@ -115,7 +115,7 @@ void dlfs_linreg_forward_info_free(dlfs_linreg_forward_info *info)
 }
 
 void dlfs__linreg_forward(const dlfs_linreg *model, const dlfs_matrix *X, const dlfs_matrix *y,
-                          dlfs_linreg_forward_info *info)
+                          dlfs_linreg_forward_info *info, int summed)
 {
     const size_t bs = X->rows;
     info->X = *X;
@@ -123,7 +123,7 @@ void dlfs__linreg_forward(const dlfs_linreg *model, const dlfs_matrix *X, const 
     info->N.rows = info->P.rows = info->dL_dP.rows = bs;
 
     dlfs__gemm(model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W, 0.0, &info->N); /* N = X.W */
-    info->loss = dlfs__bias_mse_grad(&info->dL_dP, &info->P, &info->N, model->B.data, y); /* P = N + B; L, dL/dP */
+    info->loss = dlfs__bias_mse_grad(&info->dL_dP, &info->P, &info->N, model->B.data, y, summed); /* P = N + B; L, dL/dP */
 }
 
 void dlfs__linreg_gradients(const dlfs_linreg *model, const dlfs_linreg_forward_info *info,
@@ -164,7 +164,7 @@ dlfs_status dlfs_linreg_forward(const dlfs_linreg *model, const dlfs_matrix *X, 
     if ((st = dlfs_matrix_check_finite(X, "dlfs_linreg_forward: X")) ||
         (st = dlfs_matrix_check_finite(y, "dlfs_linreg_forward: y")))
         return st;
-    dlfs__linreg_forward(model, X, y, info);
+    dlfs__linreg_forward(model, X, y, info, 0);
     if (loss)
         *loss = info->loss;
     return DLFS_OK;

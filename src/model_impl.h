@@ -4,6 +4,8 @@
 #define DLFS_SRC_MODEL_IMPL_H
 
 #include <dlfs/model.h>
+#include <dlfs/nprandom.h>
+#include <dlfs/train.h>
 
 /* 1 for the kinds whose member is a dlfs_linreg (LINREG, OLS). */
 int dlfs__model_is_linear(const dlfs_model *model);
@@ -49,6 +51,7 @@ typedef struct dlfs__train_work {
     dlfs_nn nn_grad;
     dlfs_nn_forward_info nn_info, nn_val;
     double *grads;           /* the gradient's parameter block */
+    int summed;              /* dL/dP of the summed loss (DLFS_LOSS_SUM), not the mean's */
 } dlfs__train_work;
 
 /* Everything dlfs__train checks (opt, X, y, options, finiteness), in its order. */
@@ -85,12 +88,24 @@ struct dlfs__ckpt_writer;
 
 /* What the next iteration reads besides the data and the weights. */
 typedef struct dlfs__train_state {
+    dlfs_generator gen;  /* which of the two below draws */
     dlfs_rng rng;
-    size_t *perm;        /* n row indices (the caller's allocation) */
+    dlfs_nprandom np;
+    size_t *perm;        /* n row indices: the current order */
+    size_t *q;           /* NumPy: n, the pass's permutation of the current order */
     size_t n;            /* training rows, over all ranks */
     size_t start;        /* rows of perm used */
     size_t first_it;     /* iterations made before this run started (resumed) */
 } dlfs__train_state;
+
+/* The permutation (and the NumPy generator's scratch) for n rows; on
+ * failure nothing is held. */
+dlfs_status dlfs__train_state_alloc(dlfs__train_state *s, size_t n,
+                                    const dlfs_train_options *opt, const char *fn);
+void dlfs__train_state_free(dlfs__train_state *s);
+
+/* A new pass: the current order reordered by a fresh permutation. */
+void dlfs__train_next_pass(dlfs__train_state *s);
 
 /* opt->resume, if set, against the run (n rows, `ranks`, iters in all):
  * DLFS_EMISMATCH naming the first difference. Changes nothing. */

@@ -8,15 +8,17 @@
 #include <dlfs/nn.h>
 
 /* dlfs_linreg_forward and dlfs_linreg_gradients (linreg.c) once the
- * arguments are known good: the training loop checks them once, not per step. */
+ * arguments are known good: the training loop checks them once, not per step.
+ * summed: dL/dP of the summed loss (DLFS_LOSS_SUM) instead of the mean's;
+ * the loss in info stays the mean. */
 void dlfs__linreg_forward(const dlfs_linreg *model, const dlfs_matrix *X,
-                          const dlfs_matrix *y, dlfs_linreg_forward_info *info);
+                          const dlfs_matrix *y, dlfs_linreg_forward_info *info, int summed);
 void dlfs__linreg_gradients(const dlfs_linreg *model,
                             const dlfs_linreg_forward_info *info, dlfs_linreg *grad);
 
 /* The same for the network (nn.c). */
 void dlfs__nn_forward(const dlfs_nn *model, const dlfs_matrix *X,
-                      const dlfs_matrix *y, dlfs_nn_forward_info *info);
+                      const dlfs_matrix *y, dlfs_nn_forward_info *info, int summed);
 void dlfs__nn_gradients(const dlfs_nn *model, dlfs_nn_forward_info *info, dlfs_nn *grad);
 
 /* P = X.W + B: dlfs_linreg_predict without its checks. */

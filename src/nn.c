@@ -124,7 +124,7 @@ void dlfs_nn_forward_info_free(dlfs_nn_forward_info *info)
 }
 
 void dlfs__nn_forward(const dlfs_nn *model, const dlfs_matrix *X, const dlfs_matrix *y,
-                      dlfs_nn_forward_info *info)
+                      dlfs_nn_forward_info *info, int summed)
 {
     const dlfs_backend be = model->backend;
     const size_t bs = X->rows;
@@ -141,7 +141,7 @@ void dlfs__nn_forward(const dlfs_nn *model, const dlfs_matrix *X, const dlfs_mat
     dlfs__gemm(be, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W1, 0.0, &info->M1);        /* M1 = X.W1 */
     dlfs__bias_sigmoid(&info->N1, &info->O1, &info->M1, &b1_ready);             /* N1 = M1 + B1, O1 = sigmoid(N1) */
     dlfs__gemm(be, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, &info->O1, &model->W2, 0.0, &info->M2); /* M2 = O1.W2 */
-    info->loss = dlfs__bias_mse_grad(&info->dL_dP, &info->P, &info->M2, model->B2.data, y); /* P = M2 + B2; L, dL/dP */
+    info->loss = dlfs__bias_mse_grad(&info->dL_dP, &info->P, &info->M2, model->B2.data, y, summed); /* P = M2 + B2; L, dL/dP */
 }
 
 void dlfs__nn_gradients(const dlfs_nn *model, dlfs_nn_forward_info *info, dlfs_nn *grad)
@@ -188,7 +188,7 @@ dlfs_status dlfs_nn_forward(const dlfs_nn *model, const dlfs_matrix *X, const dl
     if ((st = dlfs_matrix_check_finite(X, "dlfs_nn_forward: X")) ||
         (st = dlfs_matrix_check_finite(y, "dlfs_nn_forward: y")))
         return st;
-    dlfs__nn_forward(model, X, y, info);
+    dlfs__nn_forward(model, X, y, info, 0);
     if (loss)
         *loss = info->loss;
     return DLFS_OK;

@@ -105,11 +105,11 @@ static double forward(const dlfs_model *model, workspace *w, const dlfs_matrix *
 {
     if (model->kind == DLFS_MODEL_NN) {
         dlfs_nn_forward_info *info = val ? &w->nn_val : &w->nn_info;
-        dlfs__nn_forward(&model->nn, X, y, info);
+        dlfs__nn_forward(&model->nn, X, y, info, w->summed);
         return info->loss;
     }
     dlfs_linreg_forward_info *info = val ? &w->lr_val : &w->lr_info;
-    dlfs__linreg_forward(&model->linreg, X, y, info);
+    dlfs__linreg_forward(&model->linreg, X, y, info, w->summed);
     return info->loss;
 }
 
@@ -145,17 +145,42 @@ static dlfs_status check_validation(const char *fn, const dlfs_model *model,
     return DLFS_OK;
 }
 
+/* The generator and the loss reduction, and what the NumPy generator
+ * cannot do. */
+static dlfs_status check_generator(const char *fn, const dlfs_train_options *opt)
+{
+    if (opt->loss_reduction != DLFS_LOSS_MEAN && opt->loss_reduction != DLFS_LOSS_SUM)
+        return dlfs__fail(DLFS_EINVAL, "%s: unknown loss_reduction %d", fn, (int)opt->loss_reduction);
+    if (opt->generator == DLFS_GENERATOR_XOSHIRO)
+        return DLFS_OK;
+    if (opt->generator != DLFS_GENERATOR_NUMPY)
+        return dlfs__fail(DLFS_EINVAL, "%s: unknown generator %d", fn, (int)opt->generator);
+    if (opt->seed > UINT32_MAX)
+        return dlfs__fail(DLFS_EINVAL, "%s: the NumPy generator takes seeds below 2^32; got %llu",
+                          fn, (unsigned long long)opt->seed);
+    if (opt->init != DLFS_INIT_NORMAL)
+        return dlfs__fail(DLFS_EINVAL, "%s: the NumPy generator draws N(0, 1) weights only "
+                          "(init normal), not init %s", fn, dlfs_init_name(opt->init));
+    if (opt->checkpoint_path || opt->resume)
+        return dlfs__fail(DLFS_EINVAL, "%s: checkpoints record the library's own generator; "
+                          "the NumPy generator's state is not kept in them", fn);
+    return DLFS_OK;
+}
+
 /* The options' values (not the data): batch, learning rate, init, history,
  * validation set. */
 static dlfs_status check_options(const char *fn, const dlfs_model *model,
                                  const dlfs_train_options *opt)
 {
+    dlfs_status st;
     if (opt->batch_size == 0)
         return dlfs__fail(DLFS_EINVAL, "%s: batch_size must be >= 1", fn);
     if (!isfinite(opt->learning_rate) || opt->learning_rate <= 0.0)
         return dlfs__fail(DLFS_EINVAL, "%s: learning_rate %g must be finite and > 0", fn, opt->learning_rate);
     if (!dlfs_init_name(opt->init))
         return dlfs__fail(DLFS_EINVAL, "%s: unknown init %d", fn, (int)opt->init);
+    if ((st = check_generator(fn, opt)))
+        return st;
     if (opt->loss_history_len > 0 && !opt->loss_history)
         return dlfs__fail(DLFS_ENULL, "%s: loss_history is NULL but loss_history_len is %zu",
                           fn, opt->loss_history_len);
@@ -247,10 +272,8 @@ static dlfs_status loop(struct run *r, dlfs_train_result *res)
     const size_t n = r->X->rows, batch = r->batch;
     const double lr = opt->learning_rate;
     for (size_t it = s->first_it; it < r->iters; it++) {
-        if (s->start >= n) {
-            dlfs_rng_shuffle(&s->rng, s->perm, n);
-            s->start = 0;
-        }
+        if (s->start >= n)
+            dlfs__train_next_pass(s);
         const size_t bs = n - s->start < batch ? n - s->start : batch;
         dlfs__gather_batch(&r->Xb, &r->yb, r->X, r->y, s->perm + s->start, bs);
         s->start += bs;
@@ -289,17 +312,12 @@ static dlfs_status loop(struct run *r, dlfs_train_result *res)
 static dlfs_status run_alloc(struct run *r, double **batch_block)
 {
     const size_t n = r->X->rows, n_val = r->opt->X_val ? r->opt->X_val->rows : 0;
-    size_t perm_bytes;
     dlfs_status st;
-    if (!dlfs__mul(n, sizeof(size_t), &perm_bytes))
-        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows overflow", r->fn, n);
-    if (!(r->state.perm = malloc(perm_bytes)))
-        return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate the permutation of %zu rows",
-                          r->fn, n);
-    r->state.n = n;
-    if ((st = batch_alloc(r->fn, r->model, r->batch, batch_block, &r->Xb, &r->yb)) ||
+    if ((st = dlfs__train_state_alloc(&r->state, n, r->opt, r->fn)) ||
+        (st = batch_alloc(r->fn, r->model, r->batch, batch_block, &r->Xb, &r->yb)) ||
         (st = workspace_alloc(&r->w, r->model, r->batch, n_val)))
         return st;
+    r->w.summed = r->opt->loss_reduction == DLFS_LOSS_SUM;
     if (r->opt->checkpoint_path)
         return dlfs__ckpt_writer_init(&r->ckpt, r->opt->checkpoint_path, r->model, n, r->fn);
     return DLFS_OK;
@@ -332,7 +350,7 @@ dlfs_status dlfs__train(dlfs_model *model, const dlfs_matrix *X, const dlfs_matr
     dlfs__ckpt_writer_free(&r.ckpt);
     workspace_free(&r.w);
     free(batch_block);
-    free(r.state.perm);
+    dlfs__train_state_free(&r.state);
     if (result)
         *result = res;
     return st;

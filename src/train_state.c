@@ -10,6 +10,7 @@
  * iterations the very ones the uninterrupted run would have made.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <dlfs/checkpoint.h>
@@ -73,9 +74,71 @@ dlfs_status dlfs__train_resume_check(const char *fn, const dlfs_model *model,
     return check_match(fn, c, model, opt, n, ranks, iters);
 }
 
+dlfs_status dlfs__train_state_alloc(dlfs__train_state *s, size_t n,
+                                    const dlfs_train_options *opt, const char *fn)
+{
+    size_t bytes;
+    *s = (dlfs__train_state){.gen = opt->generator, .n = n};
+    if (!dlfs__mul(n, sizeof(size_t), &bytes))
+        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows overflow", fn, n);
+    s->perm = malloc(bytes);
+    if (s->perm && s->gen == DLFS_GENERATOR_NUMPY)
+        s->q = malloc(bytes);
+    if (!s->perm || (s->gen == DLFS_GENERATOR_NUMPY && !s->q)) {
+        dlfs__train_state_free(s);
+        return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate the permutation of %zu rows",
+                          fn, n);
+    }
+    return DLFS_OK;
+}
+
+void dlfs__train_state_free(dlfs__train_state *s)
+{
+    free(s->perm);
+    free(s->q);
+    s->perm = s->q = NULL;
+}
+
+void dlfs__train_next_pass(dlfs__train_state *s)
+{
+    if (s->gen == DLFS_GENERATOR_NUMPY) {
+        /* X = X[q]: the rows in the order they are in now, reordered */
+        dlfs_nprandom_permutation(&s->np, s->q, s->n);
+        dlfs_nprandom_take(s->perm, s->q, s->n);
+    } else {
+        dlfs_rng_shuffle(&s->rng, s->perm, s->n);
+    }
+    s->start = 0;
+}
+
+/* The NumPy generator's start, as the chapter's code makes it: seed, every
+ * parameter N(0, 1) in the block's order, and the first order a
+ * permutation of the rows. Continuing from the model's weights
+ * (init_weights 0), the draws are made all the same and dropped, so that
+ * the batches are those of a fresh run. The options were checked (seed
+ * below 2^32, init normal). */
+static void start_numpy(dlfs_model *model, dlfs__train_state *s, const dlfs_train_options *opt)
+{
+    size_t np;
+    double *params = (double *)dlfs_model_params(model, &np);
+    dlfs_nprandom_seed(&s->np, opt->seed);
+    if (opt->init_weights)
+        dlfs_nprandom_fill_normal(&s->np, params, np);
+    else
+        for (size_t i = 0; i < np; i++)
+            (void)dlfs_nprandom_normal(&s->np);
+    dlfs_nprandom_permutation(&s->np, s->perm, s->n);
+    s->start = 0;
+    s->first_it = 0;
+}
+
 dlfs_status dlfs__train_start(dlfs_model *model, const dlfs_train_options *opt,
                               dlfs__train_state *s)
 {
+    if (s->gen == DLFS_GENERATOR_NUMPY) {
+        start_numpy(model, s, opt);
+        return DLFS_OK;
+    }
     const dlfs_checkpoint *c = opt->resume;
     if (c) {
         size_t np;

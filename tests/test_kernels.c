@@ -615,13 +615,20 @@ static void test_bias_mse_grad_matches_two_passes(void **state)
                     double loss;
                     if (in_place) {
                         /* P is M, as the two passes allow */
-                        loss = dlfs__bias_mse_grad(&G, &M, &M, bias, &Y);
+                        loss = dlfs__bias_mse_grad(&G, &M, &M, bias, &Y, 0);
                         for (size_t i = 0; i < r; i++)
                             assert_memory_equal(m + i * ld, p_ref + i * ld, c * sizeof(double));
                         for (size_t k = r * ld; k < len; k++)
                             assert_true(m[k] == 11.0);
                     } else {
-                        loss = dlfs__bias_mse_grad(&G, &P, &M, bias, &Y);
+                        /* the summed loss's dL/dP: exactly -2 (y - P); the loss still the mean */
+                        loss = dlfs__bias_mse_grad(&G, &P, &M, bias, &Y, 1);
+                        assert_true(loss == loss_ref);
+                        for (size_t i = 0; i < r; i++)
+                            for (size_t j = 0; j < c; j++)
+                                assert_true(g[i * ld + j] ==
+                                            -2.0 * (y[i * ld + j] - p_ref[i * ld + j]));
+                        loss = dlfs__bias_mse_grad(&G, &P, &M, bias, &Y, 0);
                         assert_memory_equal(p, p_ref, len * sizeof(double));
                     }
                     assert_memory_equal(g, g_ref, len * sizeof(double));

@@ -12,8 +12,12 @@
  *     dL/dB = sum over rows of dL/dP   (1 x m)
  *
  * Learning rates: the book's gradients are sums over the batch rather than
- * means, so the book's rate maps to this exact gradient as
- *     lr = lr_book * batch_size          (book 0.001, batch 23 -> 0.023).
+ * means. For full batches its rate maps to this mean gradient as
+ *     lr = lr_book * batch_size          (book 0.001, batch 23 -> 0.023),
+ * but only for full batches: a pass's short last batch (the book's 354 rows
+ * are 15 x 23 + 9) takes a mean step per row 23/9 times the book's. To step
+ * as the book does on every batch, train with the summed loss
+ * (DLFS_LOSS_SUM, dlfs/train.h) at the book's own rate, 0.001.
  */
 #ifndef DLFS_LINREG_H
 #define DLFS_LINREG_H

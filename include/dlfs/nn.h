@@ -18,8 +18,13 @@
  *     dL/dB1 = sum over rows of dL/dN1
  *
  * Learning rates: the book sums over the batch and drops the factor 2 in
- * dL/dP, so the book's rate maps to this exact gradient as
- *     lr = lr_book * batch_size / 2      (book 0.001, batch 23 -> 0.0115).
+ * dL/dP. For full batches its rate maps to this mean gradient as
+ *     lr = lr_book * batch_size / 2      (book 0.001, batch 23 -> 0.0115),
+ * but only for full batches: a pass's short last batch (the book's 354 rows
+ * are 15 x 23 + 9) takes a mean step per row 23/9 times the book's. To step
+ * as the book does on every batch, train with the summed loss
+ * (DLFS_LOSS_SUM, dlfs/train.h) at half the book's rate, 0.0005: exactly
+ * half, so the products are the book's to the bit.
  */
 #ifndef DLFS_NN_H
 #define DLFS_NN_H

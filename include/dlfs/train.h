@@ -56,6 +56,29 @@ typedef int (*dlfs_loss_fn)(size_t iteration, double loss, void *user);
  * when checkpoint_path is set). */
 typedef int (*dlfs_eval_fn)(size_t iteration, double val_loss, void *user);
 
+/* Which generator draws the initial weights and the batch order. */
+typedef enum dlfs_generator {
+    DLFS_GENERATOR_XOSHIRO = 0,   /* the library's own, dlfs/rng.h (default) */
+    DLFS_GENERATOR_NUMPY = 1      /* NumPy's legacy one, dlfs/nprandom.h, as the chapter's
+                                     code uses it: np.random.seed(seed); the weights drawn with
+                                     randn in the parameter block's order (W then B; W1, B1,
+                                     W2, B2), N(0, 1) only; then every pass reorders the
+                                     current order by a fresh permutation(n) (X = X[q]).
+                                     The seed must be below 2^32. Not with checkpoints. */
+} dlfs_generator;
+
+/* What the gradient is the gradient of. The loss the passes report (and
+ * the history and callbacks see) is the mean squared error either way. */
+typedef enum dlfs_loss_reduction {
+    DLFS_LOSS_MEAN = 0,   /* mean((y - P)^2) over the batch's rows and outputs (default):
+                             the step per row shrinks as the batch grows */
+    DLFS_LOSS_SUM = 1     /* sum((y - P)^2) over the batch (PyTorch's reduction='sum'):
+                             a learning rate is per row, whatever the batch's length, so a
+                             pass's short last batch takes the same step per row as the
+                             others. The chapter's code computes this gradient (its network
+                             without the factor 2 of dL/dP, i.e. at half the rate). */
+} dlfs_loss_reduction;
+
 typedef struct dlfs_train_options {
     size_t iterations;        /* batches to run; or 0, and `epochs` set */
     size_t epochs;            /* or full passes over the rows; exactly one of the
@@ -96,6 +119,8 @@ typedef struct dlfs_train_options {
      * and permutation are the checkpoint's, so a resumed run ends with the
      * weights, bit for bit, of the run that was never interrupted. */
     const struct dlfs_checkpoint *resume;
+    dlfs_generator generator;             /* DLFS_GENERATOR_XOSHIRO (default) or NUMPY */
+    dlfs_loss_reduction loss_reduction;   /* DLFS_LOSS_MEAN (default) or SUM */
 } dlfs_train_options;
 
 typedef struct dlfs_train_result {

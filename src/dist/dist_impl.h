@@ -62,7 +62,9 @@ size_t dlfs__dist_sum_scratch(size_t n, int nproc);
  * ranks before this one (an exclusive prefix sum). */
 void dlfs__dist_counts(MPI_Comm comm, size_t n_local, size_t *n_global, size_t *first);
 
-/* 1 if every rank passed the same n values (n <= 16; one allreduce), else 0. */
+/* 1 if every rank passed the same n values (n <= DLFS__DIST_SAME_MAX; one
+ * allreduce), else 0. */
+#define DLFS__DIST_SAME_MAX 24
 int dlfs__dist_same(MPI_Comm comm, const unsigned long long *v, size_t n);
 
 /* The least-squares fit of dlfs_dist_train (ols.c) as TSQR; fn names the

@@ -61,9 +61,9 @@ void dlfs__dist_counts(MPI_Comm comm, size_t n_local, size_t *n_global, size_t *
 int dlfs__dist_same(MPI_Comm comm, const unsigned long long *v, size_t n)
 {
     /* max(v) == v and max(~v) == ~v on a rank exactly when every rank has v. */
-    unsigned long long in[32] = {0}, out[32] = {0};
-    if (n > 16)
-        n = 16;
+    unsigned long long in[2 * DLFS__DIST_SAME_MAX] = {0}, out[2 * DLFS__DIST_SAME_MAX] = {0};
+    if (n > DLFS__DIST_SAME_MAX)
+        n = DLFS__DIST_SAME_MAX;
     for (size_t i = 0; i < n; i++) {
         in[i] = v[i];
         in[n + i] = ~v[i];
@@ -126,11 +126,12 @@ static dlfs_status check_same_options(const struct drun *r)
         (unsigned)o->init, o->loss_history_len, o->on_loss != NULL, o->on_eval != NULL,
         o->eval_every, o->X_val ? o->X_val->rows : 0, (unsigned)dlfs_model_get_backend(r->model),
         o->checkpoint_every, o->checkpoint_path != NULL, o->resume != NULL,
+        (unsigned)o->generator, (unsigned)o->loss_reduction,
     };
     if (!dlfs__dist_same(r->comm, v, sizeof v / sizeof v[0]))
         return dlfs__fail(DLFS_EINVAL, "%s: the ranks were given different options (iterations, "
                           "epochs, batch, learning rate, seed, init, callbacks, validation rows, "
-                          "backend, checkpoints or resume)", r->fn);
+                          "backend, checkpoints, resume, generator or loss reduction)", r->fn);
     return DLFS_OK;
 }
 
@@ -138,22 +139,21 @@ static dlfs_status check_same_options(const struct drun *r)
  * was allocated. */
 static dlfs_status drun_alloc(struct drun *r)
 {
-    size_t bytes;
     const size_t local_batch = r->batch < r->n_local ? r->batch : (r->n_local ? r->n_local : 1);
     const size_t n_val = r->opt->X_val ? r->opt->X_val->rows : 0;
     dlfs_model_params(r->model, &r->n_params);
-    if (!dlfs__mul(r->n, sizeof(size_t), &bytes))
-        return dlfs__fail(DLFS_EOVERFLOW, "%s: %zu rows overflow", r->fn, r->n);
-    if (!(r->state.perm = malloc(bytes)) || !(r->own = malloc(r->batch * sizeof(size_t))))
-        return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate the permutation of %zu rows",
-                          r->fn, r->n);
-    r->state.n = r->n;
-    dlfs_status st;
+    dlfs_status st = dlfs__train_state_alloc(&r->state, r->n, r->opt, r->fn);
+    if (st)
+        return st;
+    if (!(r->own = malloc(r->batch * sizeof(size_t))))
+        return dlfs__fail(DLFS_ENOMEM, "%s: could not allocate the batch's %zu row numbers",
+                          r->fn, r->batch);
     int rank;
     MPI_Comm_rank(r->comm, &rank);
     if ((st = dlfs__train_batch_alloc(r->fn, r->model, local_batch, &r->batch_block, &r->Xb, &r->yb)) ||
         (st = dlfs__train_work_alloc(&r->w, r->model, local_batch, n_val)))
         return st;
+    r->w.summed = r->opt->loss_reduction == DLFS_LOSS_SUM;
     if (r->opt->checkpoint_path && rank == 0)
         return dlfs__ckpt_writer_init(&r->ckpt, r->opt->checkpoint_path, r->model, r->n, r->fn);
     return DLFS_OK;
@@ -166,7 +166,7 @@ static void drun_free(struct drun *r)
     dlfs__train_work_free(&r->w);
     free(r->batch_block);
     free(r->own);
-    free(r->state.perm);
+    dlfs__train_state_free(&r->state);
 }
 
 /* The step's gradient and loss over the ranks: this rank's share of the
@@ -188,10 +188,14 @@ static const double *step(struct drun *r, size_t start, size_t bs)
         const double loss = dlfs__train_forward(r->model, &r->w, &r->Xb, &r->yb, 0);
         const double *g = dlfs__train_backward(r->model, &r->w);
         /* Exactly 1 when this rank owns the whole batch (and on one rank):
-         * then the step is the one-process step bit for bit. */
+         * then the step is the one-process step bit for bit. A summed
+         * loss's gradients add up as they are; the loss is a mean. */
         const double share = (double)owned / (double)bs;
-        for (size_t j = 0; j < np; j++)
-            mine[j] = g[j] * share;
+        if (r->w.summed)
+            memcpy(mine, g, np * sizeof(double));
+        else
+            for (size_t j = 0; j < np; j++)
+                mine[j] = g[j] * share;
         mine[np] = loss * share;
     } else {
         memset(mine, 0, (np + 1) * sizeof(double));
@@ -252,10 +256,8 @@ static dlfs_status dloop(struct drun *r, dlfs_train_result *res)
     const size_t n = r->n, np = r->n_params;
     const double lr = r->opt->learning_rate;
     for (size_t it = s->first_it; it < r->iters; it++) {
-        if (s->start >= n) {
-            dlfs_rng_shuffle(&s->rng, s->perm, n);
-            s->start = 0;
-        }
+        if (s->start >= n)
+            dlfs__train_next_pass(s);
         const size_t bs = n - s->start < r->batch ? n - s->start : r->batch;
         const double *sum = step(r, s->start, bs);
         s->start += bs;

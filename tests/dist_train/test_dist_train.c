@@ -104,12 +104,21 @@ static double max_rel(const double *a, const double *b, size_t n)
     return all;
 }
 
+/* Nonzero: check_train's runs draw with NumPy's generator and step along
+ * the summed loss's gradient (which the ranks add up unscaled). */
+static int book_options;
+
 static void options(const dlfs_model *model, dlfs_train_options *opt)
 {
     assert_int_equal(dlfs_model_train_options_default(model, opt), DLFS_OK);
     opt->iterations = 300;
     opt->batch_size = BATCH;
     opt->learning_rate = model->kind == DLFS_MODEL_NN ? 0.02 : 0.01;
+    if (book_options) {
+        opt->generator = DLFS_GENERATOR_NUMPY;
+        opt->loss_reduction = DLFS_LOSS_SUM;
+        opt->learning_rate /= BATCH;
+    }
 }
 
 /* 1 if every rank passed the same x (bit for bit). */
@@ -236,6 +245,18 @@ static void test_train_linreg(void **state)
         check_train(DLFS_MODEL_LINREG, DLFS_BACKEND_BLAS, skewed);
         check_train(DLFS_MODEL_LINREG, DLFS_BACKEND_NAIVE, skewed);
     }
+}
+
+/* The NumPy generator and the summed loss, as book mode trains. */
+static void test_train_book_options(void **state)
+{
+    (void)state;
+    book_options = 1;
+    for (int skewed = 0; skewed < 2; skewed++) {
+        check_train(DLFS_MODEL_LINREG, DLFS_BACKEND_BLAS, skewed);
+        check_train(DLFS_MODEL_NN, DLFS_BACKEND_BLAS, skewed);
+    }
+    book_options = 0;
 }
 
 static void test_train_nn(void **state)
@@ -936,6 +957,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_reducer),
         cmocka_unit_test(test_train_linreg),
         cmocka_unit_test(test_train_nn),
+        cmocka_unit_test(test_train_book_options),
         cmocka_unit_test(test_diverge),
         cmocka_unit_test(test_callback_stop),
         cmocka_unit_test(test_errors_agree),
