@@ -357,4 +357,38 @@ expect_json "run JSON" models test_mae test_rmse book_rmse
 [ "$(tail -n 1 "$tmp/out" | grep -o '"model":' | wc -l)" -eq 3 ] &&
     pass "run fits three models" || fail "run fits three models"
 
+# ---- book mode: the chapter's NumPy code's experiment ------------------------
+
+# close A B TOL: |A - B| <= TOL |B|
+close() {
+    awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b;
+                                               exit !(a != "" && d <= t * m) }'
+}
+# What the chapter's NumPy code prints (NumPy 1.24.2, scikit-learn 1.2.1).
+for ref in "ols 3.5670558182093983 5.047566790461465" \
+           "linreg 3.5644381172615454 5.049680281687752" \
+           "nn 2.540922147848149 3.951747893892683"; do
+    set -- $ref
+    "$DLFS" train --model "$1" --book --json >"$tmp/out" 2>"$tmp/err"
+    mae=$(json_field test_mae) rmse=$(json_field test_rmse)
+    [ "$(json_field book)" = true ] && [ "$(json_field train_rows)" = 354 ] &&
+        close "$mae" "$2" 1e-9 && close "$rmse" "$3" 1e-9 &&
+        pass "train --book --model $1: MAE $mae, RMSE $rmse, the NumPy code's to 1e-9" ||
+        fail "train --book --model $1: MAE $mae, RMSE $rmse against $2, $3"
+done
+expect "run --book: the table on the chapter's split" 0 "Book mode" run --book --quiet
+grep -q "3.9517" "$tmp/out" && grep -q "3.5644" "$tmp/out" &&
+    pass "run --book prints the NumPy code's figures" ||
+    fail "run --book prints the NumPy code's figures"
+expect "run --book --json" 0 '"book":true' run --book --json
+"$DLFS" train --model nn --book --iterations 20 --lr 0.01 --json >"$tmp/out" 2>"$tmp/err"
+[ "$(json_field iterations)" = 20 ] && [ "$(json_field lr)" = 0.01 ] &&
+    pass "train --book: explicit --iterations and --lr override it" ||
+    fail "train --book: explicit --iterations and --lr override it"
+expect "train --book --test: usage error" 2 "not both" train --model nn --book --test "$BOSTON"
+expect "train --book --seed 2^32: refused, naming the limit" 1 "below 2^32" \
+    train --model nn --book --seed 4294967296
+expect "train --book --checkpoint: refused" 1 "NumPy generator" \
+    train --model nn --book --checkpoint "$tmp/book.ckpt"
+
 finish

@@ -169,4 +169,9 @@ else
     fail "a usage error on 2 ranks"
 fi
 
+mpi 2 train --model nn --book
+[ $? -eq 2 ] && [ "$(ours)" -eq 1 ] && grep -q "one process" "$tmp/merr" &&
+    pass "dlfs-mpi train --book: a usage error, said once" ||
+    fail "dlfs-mpi train --book: a usage error, said once"
+
 finish

@@ -23,6 +23,9 @@
 #define CHAPTER_BOSTON_TARGET "medv"
 /* The mean target of the book's test rows (its split is not dlfs's). */
 #define CHAPTER_BOOK_MEAN_TARGET 22.0776
+/* Book mode: the chapter's code's own split (scikit-learn's train_test_split
+ * with this random_state, on NumPy's legacy generator). */
+#define CHAPTER_BOOK_SPLIT_SEED 80718
 
 /* One model as the chapter runs it, and the test figures the book printed. */
 typedef struct chapter_model {
@@ -30,7 +33,11 @@ typedef struct chapter_model {
     const char *name;        /* as given to --model */
     const char *title;       /* in tables */
     size_t iterations;       /* 0 for least squares, fitted in closed form */
-    double lr;               /* the book's 0.001 mapped to the exact gradient */
+    double lr;               /* the book's 0.001 mapped to the mean gradient (at full
+                                batches; see chapter.c) */
+    double book_lr;          /* book mode: the rate of the summed loss's gradient that
+                                is the chapter's code's step (0.001; the network's
+                                dL/dP drops the factor 2: 0.0005) */
     uint64_t seed;
     double book_mae;         /* the chapter's test figures; NaN: not published */
     double book_rmse;
@@ -58,6 +65,9 @@ typedef struct chapter_source {
     double test_fraction;
     uint64_t split_seed;
     int standardize;
+    int book;                /* the chapter's code's pipeline: standardise all rows, then
+                                scikit-learn's split on NumPy's generator (split_seed its
+                                random_state); not with test_path */
     const char *split_context; /* a failed split's error says "CONTEXT: why";
                                   NULL: "splitting the rows into training and test sets" */
     char found[4096];        /* the bundled file's path, once looked up */
@@ -83,8 +93,10 @@ typedef struct chapter_data {
     dlfs_standardizer scaler;           /* fitted on X_train; k == 0 when off */
 } chapter_data;
 
-/* Reads, splits and standardises the rows src names (its path set). On
- * failure *d holds what was read so far: free it either way. */
+/* Reads, splits and standardises the rows src names (its path set); in book
+ * mode standardises all rows, then splits as the chapter's code does: the
+ * training rows first, then the test rows, each in the order of the split's
+ * permutation. On failure *d holds what was read so far: free it either way. */
 int chapter_prepare(const chapter_source *src, chapter_data *d);
 void chapter_data_free(chapter_data *d);
 

@@ -286,6 +286,10 @@ int mpi_cmd_train(int argc, char **argv, int rank, int ranks)
     chapter_source src;
     int rc = train_cli_parse(argc, argv, usage, &a, &plan, &src);
 
+    if (rc == CLI_PARSED && a.book)
+        return cli_error(CLI_EXIT_USAGE, "--book is `dlfs train`'s: the chapter's experiment "
+                         "runs on one process");
+
     /* Every rank parsed the same arguments: the same outcome everywhere. */
     return rc == CLI_PARSED ? train(&a, &plan, &src, rank, ranks) : rc;
 }

@@ -32,11 +32,22 @@ void plan_chapter(struct fit_plan *p, dlfs_model_kind kind)
     p->seed = c->seed;
     p->init = DLFS_INIT_NORMAL;
     p->backend = DLFS_BACKEND_BLAS;
+    p->generator = DLFS_GENERATOR_XOSHIRO;
+    p->loss = DLFS_LOSS_MEAN;
+    p->book = 0;
     p->progress = 0;
     p->checkpoint = NULL;
     p->checkpoint_every = 0;
     p->resume = NULL;
     p->command = NULL;
+}
+
+void plan_book(struct fit_plan *p)
+{
+    p->book = 1;
+    p->generator = DLFS_GENERATOR_NUMPY;
+    p->loss = DLFS_LOSS_SUM;
+    p->lr = chapter_model_of(p->kind)->book_lr;
 }
 
 int fit_plan_options(const struct fit_plan *plan, const dlfs_model *model, size_t n,
@@ -50,6 +61,8 @@ int fit_plan_options(const struct fit_plan *plan, const dlfs_model *model, size_
     opt->learning_rate = plan->lr;
     opt->seed = plan->seed;
     opt->init = plan->init;
+    opt->generator = plan->generator;
+    opt->loss_reduction = plan->loss;
     if (!st) st = dlfs_train_iterations(opt, n, total);
     return st ? cli_fail(st, "counting the iterations") : CLI_EXIT_OK;
 }

@@ -28,6 +28,9 @@ struct fit_plan {
     uint64_t seed;
     dlfs_init init;
     dlfs_backend backend;
+    dlfs_generator generator;        /* the library's (default) or NumPy's */
+    dlfs_loss_reduction loss;        /* the gradient of the mean (default) or the sum */
+    int book;                        /* book mode: what the chapter's code does */
     int progress;            /* a progress line on a terminal */
     /* Checkpoints and resuming (dlfs/checkpoint.h): */
     const char *checkpoint;           /* write the run's state here (NULL: none) */
@@ -40,6 +43,11 @@ struct fit_plan {
 /* The chapter's plan for `kind` (a row of chapter_models), on the BLAS
  * backend, without progress line. */
 void plan_chapter(struct fit_plan *p, dlfs_model_kind kind);
+
+/* Book mode on top of plan_chapter: NumPy's generator, the summed loss and
+ * the chapter's code's rate (the seeds, batch, N(0, 1) weights and
+ * iterations are the chapter's already). */
+void plan_book(struct fit_plan *p);
 
 /* The training options of the plan, on top of the handle's defaults, and the
  * number of iterations they run on n rows: 0, or CLI_EXIT_FAILURE after

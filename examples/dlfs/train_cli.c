@@ -22,11 +22,21 @@ static void print_summary(const struct train_args *a, const chapter_source *src,
         if (src->test_path)
             printf("rows        %zu train, %zu test (from %s)\n", n_train, n_test, src->test_path);
         else
-            printf("rows        %zu: %zu train, %zu test (%g%% test split, seed %llu)\n",
+            printf("rows        %zu: %zu train, %zu test (%g%% test split, %s %llu)\n",
                    n_train + n_test, n_train, n_test, 100 * src->test_fraction,
+                   src->book ? "scikit-learn's train_test_split, random_state" : "seed",
                    (unsigned long long)src->split_seed);
-        printf("features    %zu, %s\n", r->features,
-               src->standardize ? "standardised on the training rows" : "as given");
+        if (src->book && src->standardize)
+            printf("features    %zu, standardised on all %zu rows before the split, as the\n"
+                   "            chapter's code does: the test rows' statistics enter the\n"
+                   "            scaling (dlfs's default fits on the training rows only)\n",
+                   r->features, n_train + n_test);
+        else
+            printf("features    %zu, %s\n", r->features,
+                   src->standardize ? "standardised on the training rows" : "as given");
+        if (src->book)
+            printf("book mode   NumPy's generator, the summed loss's gradient, the chapter's\n"
+                   "            code's rates\n");
         if (plan->kind == DLFS_MODEL_NN)
             printf("model       nn, %zu hidden units (sigmoid)\n", plan->hidden);
         else
@@ -69,6 +79,7 @@ static void print_train_json(const chapter_source *src, const struct train_repor
     cli_json_string(&j, "backend", dlfs_backend_name(plan->backend));
     cli_json_string(&j, "init", trained ? dlfs_init_name(plan->init) : NULL);
     cli_json_bool(&j, "standardized", src->standardize);
+    cli_json_bool(&j, "book", src->book);
     cli_json_size(&j, "train_rows", r->n_train);
     cli_json_size(&j, "test_rows", r->n_test);
     cli_json_size(&j, "features", r->features);
@@ -107,6 +118,9 @@ static int check_combinations(const cli_option *opts, dlfs_model_kind kind)
         return cli_error(CLI_EXIT_USAGE, "give --test or --test-fraction, not both");
     if (cli_given(opts, "--iterations") && cli_given(opts, "--epochs"))
         return cli_error(CLI_EXIT_USAGE, "give --iterations or --epochs, not both");
+    if (cli_given(opts, "--book") && cli_given(opts, "--test"))
+        return cli_error(CLI_EXIT_USAGE, "--book splits the rows as the chapter's code does; "
+                         "give --book or --test, not both");
     if (cli_given(opts, "--checkpoint-every") && !cli_given(opts, "--checkpoint"))
         return cli_error(CLI_EXIT_USAGE, "--checkpoint-every needs --checkpoint FILE");
     if (kind != DLFS_MODEL_NN && cli_given(opts, "--hidden"))
@@ -135,6 +149,8 @@ static int check_train_args(const cli_option *opts, const struct train_args *a,
         return rc;
 
     plan_chapter(plan, kind);
+    if (a->book)
+        plan_book(plan);   /* the explicit options below still override it */
     plan->hidden = a->hidden;
     if (cli_given(opts, "--iterations")) plan->iterations = a->iterations;
     if (cli_given(opts, "--epochs")) {
@@ -157,8 +173,10 @@ static int check_train_args(const cli_option *opts, const struct train_args *a,
     src->target = a->target;
     src->test_path = a->test;
     src->test_fraction = a->test_fraction;
-    src->split_seed = a->split_seed;
+    src->split_seed = a->book && !cli_given(opts, "--split-seed") ? CHAPTER_BOOK_SPLIT_SEED
+                                                                    : a->split_seed;
     src->standardize = !a->no_standardize;
+    src->book = a->book;
     return CLI_EXIT_OK;
 }
 
@@ -240,6 +258,7 @@ int train_cli_parse(int argc, char **argv, const char *usage, struct train_args 
         { "--backend", "blas|naive", CLI_STRING, &a->backend, "matrix products by cblas_dgemm or a plain loop (blas)", 0 },
         { "--init", "normal|scaled", CLI_STRING, &a->init, "weights from N(0,1) as the book, or N(0,1/fan_in) (normal)", 0 },
         { "--no-standardize", NULL, CLI_FLAG, &a->no_standardize, "use the features as they are", 0 },
+        { "--book", NULL, CLI_FLAG, &a->book, "the chapter's code exactly: its split, scaling, generator, summed loss, rates", 0 },
         { "--save", "MODEL", CLI_STRING, &a->save, "after a successful fit, write the model file (for dlfs predict)", 0 },
         { "--checkpoint", "FILE", CLI_STRING, &a->checkpoint, "write the run's state here (atomically), to resume it", 0 },
         { "--checkpoint-every", "N", CLI_COUNT, &a->checkpoint_every, "every N iterations (default: every 60 s of training)", 0 },

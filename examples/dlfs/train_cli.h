@@ -18,7 +18,7 @@ struct train_args {
     double test_fraction, lr;
     size_t hidden, iterations, epochs, batch;
     uint64_t seed, split_seed;
-    int no_standardize, json, quiet;
+    int no_standardize, json, quiet, book;
 };
 
 /* Parses and checks the options (usage errors only: nothing is read yet),

@@ -2,8 +2,8 @@
  * regression on the Boston housing data, from the training run to the figures.
  *
  * It trains the step-by-step regression with the chapter's settings (1000
- * batches of 23 rows, lr 0.023 for the exact gradient, i.e. the book's 0.001,
- * seed 180708), fits the same model in closed form to compare, and shows what
+ * batches of 23 rows, lr 0.023 for the mean gradient, i.e. the book's 0.001 at
+ * full batches, seed 180708; with --book, the chapter's code exactly), fits the same model in closed form to compare, and shows what
  * the chapter shows: the test errors; the coefficients, which rank the
  * features because the features are standardised; Figure 2-6 (predicted
  * against actual), 2-7 (the most important feature against the target), 2-8
@@ -27,10 +27,10 @@ static const char usage[] =
     "Chapter 2's linear regression, step by step, on the Boston housing data:\n"
     "trains it with the chapter's settings (30% test split, features standardised\n"
     "on the training rows, batch 23, 1000 iterations, lr 0.023 = the book's 0.001\n"
-    "for the exact gradient, seed 180708), compares it with least squares in\n"
-    "closed form, ranks the features by |coefficient|, and writes Figures 2-6,\n"
-    "2-7, 2-8 and the loss curve (PNG, and the series as CSV) to the --out\n"
-    "directory.\n";
+    "for the mean gradient at full batches, seed 180708; --book: the chapter's\n"
+    "code exactly), compares it with least squares in closed form, ranks the\n"
+    "features by |coefficient|, and writes Figures 2-6, 2-7, 2-8 and the loss\n"
+    "curve (PNG, and the series as CSV) to the --out directory.\n";
 
 /* Everything one walkthrough computes; all owned. */
 struct linreg_run {
@@ -54,16 +54,15 @@ static int fit_and_score(const wt_args *a, const wt_boston *b, struct linreg_run
 
 static void print_scores(const wt_args *a, const wt_boston *b, const struct linreg_run *r)
 {
-    wt_print_training(a, &r->f.t, a->lr / CHAPTER_BATCH);
+    wt_print_training(a, &r->f.t, a->book ? a->lr : a->lr / CHAPTER_BATCH);
     wt_print_score_header(b->d.X_test.rows);
     wt_print_score("step-by-step regression", &r->f.m);
     wt_print_score("least squares, closed form", &r->m_ols);
     wt_print_book_score("book: step-by-step", chapter_model_of(DLFS_MODEL_LINREG));
     wt_print_book_score("book: scikit-learn OLS", chapter_model_of(DLFS_MODEL_OLS));
     printf("Mean test target %.4f (book: %.4f); RMSE/mean is the chapter's \"off by\n"
-           "22.9%% on average\". The split comes from dlfs's own generator, not\n"
-           "scikit-learn's, so the test rows differ from the book's.\n",
-           r->f.m.mean_target, CHAPTER_BOOK_MEAN_TARGET);
+           "22.9%% on average\".\n", r->f.m.mean_target, CHAPTER_BOOK_MEAN_TARGET);
+    wt_print_split_note(a);
 }
 
 static void print_coefficients(const wt_boston *b, const struct linreg_run *r)

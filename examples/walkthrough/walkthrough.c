@@ -11,10 +11,14 @@
 
 /* The chapter's rows; path NULL: the bundled Boston file. The target is medv
  * in any file. */
-static int boston_load(wt_boston *b, const char *path)
+static int boston_load(wt_boston *b, const char *path, int book)
 {
     memset(&b->d, 0, sizeof b->d);
     chapter_source_boston(&b->src);
+    if (book) {
+        b->src.book = 1;
+        b->src.split_seed = CHAPTER_BOOK_SPLIT_SEED;
+    }
     if (path && strlen(path) >= sizeof b->src.found)
         return cli_error(CLI_EXIT_FAILURE, "data file name too long");
     b->src.path = path;
@@ -29,6 +33,15 @@ static void print_data(const wt_boston *b)
     size_t n_train = b->d.X_train.rows, n_test = b->d.X_test.rows;
 
     printf("data      %s (target %s)\n", b->src.path, b->d.file.target_name);
+    if (b->src.book) {
+        printf("rows      %zu: %zu train, %zu test (book mode: scikit-learn's split, "
+               "random_state %d)\n", n_train + n_test, n_train, n_test, CHAPTER_BOOK_SPLIT_SEED);
+        printf("features  %zu, standardised on all %zu rows before the split, as the chapter's\n"
+               "          code does (the test rows' statistics enter the scaling; the default\n"
+               "          fits on the training rows); NumPy's generator, the summed loss\n",
+               b->d.X_train.cols, n_train + n_test);
+        return;
+    }
     printf("rows      %zu: %zu train, %zu test (%g%% test split, seed %d)\n",
            n_train + n_test, n_train, n_test, 100 * CHAPTER_TEST_FRACTION, CHAPTER_SPLIT_SEED);
     printf("features  %zu, standardised with the training rows' means and sds\n",
@@ -43,7 +56,7 @@ static int run(const wt_program *prog, const wt_args *a)
     int rc;
 
     printf("%s: %s, step by step, on the Boston housing data\n", prog->name, prog->model);
-    rc = boston_load(&b, a->data);
+    rc = boston_load(&b, a->data, a->book);
     if (!rc) {
         print_data(&b);
         rc = plot_dir_open(&dir, a->out);
@@ -60,7 +73,7 @@ static int run(const wt_program *prog, const wt_args *a)
 int wt_main(int argc, char **argv, const wt_program *prog)
 {
     const chapter_model *c = chapter_model_of(prog->kind);
-    wt_args a = { c->iterations, c->lr, c->seed, prog->out, NULL, 0, 0, 0 };
+    wt_args a = { c->iterations, c->lr, c->seed, prog->out, NULL, 0, 0, 0, 0 };
     char iterations_help[96], lr_help[64], seed_help[64], out_help[96];
     cli_option opts[] = {
         { "--iterations", "N", CLI_COUNT, &a.iterations, iterations_help, 0 },
@@ -71,6 +84,8 @@ int wt_main(int argc, char **argv, const wt_program *prog)
           "(default: the bundled copy)", 0 },
         { "--no-sweep", NULL, CLI_FLAG, &a.no_sweep, "skip the learning-rate sweep", 0 },
         { "--quiet", NULL, CLI_FLAG, &a.quiet, "no progress line", 0 },
+        { "--book", NULL, CLI_FLAG, &a.book, "the chapter's code exactly: its split and scaling, "
+          "NumPy's generator, the summed loss, --lr in its units (default 0.001)", 0 },
         { "--version", NULL, CLI_FLAG, &a.version, "print the version and whether figures "
           "are drawn", 0 },
         { NULL, NULL, CLI_FLAG, NULL, NULL, 0 },
@@ -85,12 +100,14 @@ int wt_main(int argc, char **argv, const wt_program *prog)
     snprintf(out_help, sizeof out_help, "where figures and CSV series go, created if "
              "needed (%s)", prog->out);
     if (!prog->sweep)   /* no sweep, no --no-sweep */
-        memmove(&opts[5], &opts[6], 3 * sizeof opts[0]);
+        memmove(&opts[5], &opts[6], 4 * sizeof opts[0]);
 
     cli_set_program(prog->name);
     rc = cli_parse(argc - 1, argv + 1, opts, prog->usage);
     if (rc != CLI_PARSED)
         return rc;
+    if (a.book && !cli_given(opts, "--lr"))
+        a.lr = c->book_lr;
     if (a.version) {
         printf("%s %s\nfigures: %s\n", prog->name, DLFS_VERSION_STRING, plot_status());
         return CLI_EXIT_OK;
@@ -123,6 +140,10 @@ int wt_train(const wt_args *a, const wt_boston *b, double lr, const char *label,
     opt.batch_size = CHAPTER_BATCH;
     opt.learning_rate = lr;
     opt.seed = a->seed;
+    if (a->book) {
+        opt.generator = DLFS_GENERATOR_NUMPY;
+        opt.loss_reduction = DLFS_LOSS_SUM;
+    }
     opt.loss_history = t->loss;
     opt.loss_history_len = a->iterations;
     cli_progress_start(&progress, label, a->iterations, !a->quiet);
@@ -144,6 +165,17 @@ void wt_training_free(wt_training *t)
 {
     free(t->loss);
     t->loss = NULL;
+}
+
+void wt_print_split_note(const wt_args *a)
+{
+    if (a->book)
+        printf("Book mode: the chapter's own split, scaling, generator and loss, so these\n"
+               "are the figures its NumPy code prints when run (the book's printed ones\n"
+               "come from its own run and differ a little).\n");
+    else
+        printf("The split comes from dlfs's own generator, not scikit-learn's, so the test\n"
+               "rows differ from the book's (--book gives the chapter's own).\n");
 }
 
 void wt_print_training(const wt_args *a, const wt_training *t, double book_lr)

@@ -37,6 +37,8 @@ typedef struct wt_args {
     uint64_t seed;
     const char *out, *data;
     int quiet, no_sweep, version;
+    int book;                /* the chapter's code exactly: its split and scaling, NumPy's
+                                generator, the summed loss, lr in its units (0.001) */
 } wt_args;
 
 /* The Boston rows both walkthroughs fit and score (chapter_prepare()). */
@@ -111,6 +113,9 @@ void wt_training_free(wt_training *t);
 /* "training  N iterations of 23 rows, lr X (the book's Y), seed S: T ms,
  * last batch loss L" and a blank line. */
 void wt_print_training(const wt_args *a, const wt_training *t, double book_lr);
+
+/* Where the test rows come from, after the scores. */
+void wt_print_split_note(const wt_args *a);
 
 /* P (allocated here, n_test x 1) = the model's predictions for the test
  * rows, and m their test metrics. */
