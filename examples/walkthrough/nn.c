@@ -180,8 +180,9 @@ static int run_sweep(const wt_args *a, const wt_boston *b, struct sweep_point *p
 static void print_sweep(const wt_args *a, const struct sweep_point *pts)
 {
     printf("\nLearning-rate sweep: %zu iterations each, seed %llu, batch %d; lr for the\n"
-           "exact gradient (the book's rate is lr * 2 / %d)\n", a->iterations,
-           (unsigned long long)a->seed, CHAPTER_BATCH, CHAPTER_BATCH);
+           "mean gradient (the book's rate at full batches is lr * 2 / %d%s)\n",
+           a->iterations, (unsigned long long)a->seed, CHAPTER_BATCH, CHAPTER_BATCH,
+           a->book ? "; book mode trains the summed loss at lr / 23" : "");
     printf("%10s %10s %10s %10s\n", "lr", "book lr", "test R^2", "test RMSE");
     for (int i = 0; i < SWEEP_RATES; i++) {
         const struct sweep_point *p = &pts[i];
