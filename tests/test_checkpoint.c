@@ -32,6 +32,7 @@
 #include "alloc_wrap.h"
 #include "checkpoint_impl.h"
 #include "testutil.h"
+#include "testbytes.h"
 
 #define HEADER 144
 #define MIN_LEN 224
@@ -88,61 +89,11 @@ static void hooks_off(void)
     fsync_fails = 0;
 }
 
-/* ---- Bytes, written independently of the library ---------------------------- */
-
-static void le32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void le64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t rd32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const unsigned char *p)
-{
-    return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
 static uint64_t bits_of(double x)
 {
     uint64_t u;
     memcpy(&u, &x, sizeof u);
     return u;
-}
-
-/* CRC-32 (zlib's), bit by bit: a second implementation to check the file's. */
-static uint32_t crc32_bitwise(const unsigned char *p, size_t n)
-{
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int b = 0; b < 8; b++)
-            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-    }
-    return ~crc;
-}
-
-static void fix_crc(unsigned char *b, size_t len)
-{
-    le32(b + len - 4, crc32_bitwise(b, len - 4));
-}
-
-static unsigned char *dup_bytes(const void *b, size_t len)
-{
-    unsigned char *c = malloc(len ? len : 1);
-    assert_non_null(c);
-    if (len)
-        memcpy(c, b, len);
-    return c;
 }
 
 /* ---- Checkpoints to save ------------------------------------------------------- */
