@@ -120,10 +120,10 @@ dlfs_status dlfs__train_resume_check(const char *fn, const dlfs_model *model,
 dlfs_status dlfs__train_start(dlfs_model *model, const dlfs_train_options *opt,
                               dlfs__train_state *s);
 
-/* 1 when a checkpoint is to be written after iteration it (0-based) of
- * iters: opt->checkpoint_path set and a callback asked or stopped the run
+/* 1 when a checkpoint is to be written after iteration it (0-based):
+ * opt->checkpoint_path set and a callback asked or stopped the run
  * (flags, already agreed over the ranks), or the count came round. */
-int dlfs__train_checkpoint_due(const dlfs_train_options *opt, size_t it, size_t iters, int flags);
+int dlfs__train_checkpoint_due(const dlfs_train_options *opt, size_t it, int flags);
 
 /* Writes the state after `done` iterations through w (allocates nothing). */
 dlfs_status dlfs__train_checkpoint(struct dlfs__ckpt_writer *w, const dlfs_model *model,

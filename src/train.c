@@ -294,7 +294,7 @@ static dlfs_status loop(struct run *r, dlfs_train_result *res)
         if (it < opt->loss_history_len)
             opt->loss_history[it] = loss;
         const int flags = callbacks(r, it, loss, res);
-        if (dlfs__train_checkpoint_due(opt, it, r->iters, flags)) {
+        if (dlfs__train_checkpoint_due(opt, it, flags)) {
             const dlfs_status st = dlfs__train_checkpoint(&r->ckpt, r->model, opt, s, it + 1,
                                                           r->iters, 1, r->fn);
             if (st)

@@ -162,11 +162,10 @@ dlfs_status dlfs__train_start(dlfs_model *model, const dlfs_train_options *opt,
     return DLFS_OK;
 }
 
-int dlfs__train_checkpoint_due(const dlfs_train_options *opt, size_t it, size_t iters, int flags)
+int dlfs__train_checkpoint_due(const dlfs_train_options *opt, size_t it, int flags)
 {
     if (!opt->checkpoint_path)
         return 0;
-    (void)iters;
     return flags != 0 || (opt->checkpoint_every && (it + 1) % opt->checkpoint_every == 0);
 }
 

@@ -276,7 +276,7 @@ static dlfs_status dloop(struct drun *r, dlfs_train_result *res)
         res->iterations = it + 1;
         res->final_loss = loss;
         const int flags = after_step(r, it, loss, res);
-        if (dlfs__train_checkpoint_due(r->opt, it, r->iters, flags)) {
+        if (dlfs__train_checkpoint_due(r->opt, it, flags)) {
             const dlfs_status st = checkpoint(r, it + 1);
             if (st)
                 return st;
