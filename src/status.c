@@ -26,6 +26,7 @@ static const char *const messages[DLFS_STATUS_COUNT_] = {
     [DLFS_ECHECKSUM] = "the file is corrupted (checksum mismatch)",
     [DLFS_ELAPACK] = "LAPACK failed (is the design matrix rank-deficient?)",
     [DLFS_EMISMATCH] = "the checkpoint does not match this run",
+    [DLFS_EUNSUPPORTED] = "the BLAS library in use does not support this",
 };
 
 const char *dlfs_strerror(dlfs_status status)

@@ -1,10 +1,12 @@
 /* tests/test_blas_info.c - dlfs_blas_info_get, its printer and the thread knob. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,51 @@
 #include <unistd.h>
 
 #include <dlfs/dlfs.h>
+
+/* What meson was told (-Dblas, -Dlapack) and, for netlib, the directories
+ * its files must be loaded from ("" where the build does not know). */
+#ifndef DLFS_TEST_BLAS
+#define DLFS_TEST_BLAS "openblas"
+#endif
+#ifndef DLFS_TEST_LAPACK
+#define DLFS_TEST_LAPACK ""
+#endif
+#ifndef DLFS_TEST_BLAS_DIR
+#define DLFS_TEST_BLAS_DIR ""
+#endif
+#ifndef DLFS_TEST_LAPACK_DIR
+#define DLFS_TEST_LAPACK_DIR ""
+#endif
+
+static int built_with(const char *name)
+{
+    return strcmp(DLFS_TEST_BLAS, name) == 0;
+}
+
+/* 1 if a file whose name contains needle is mapped into this process. */
+static int mapped(const char *needle)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    assert_non_null(f);
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
+}
+
+/* Asserts that file (a resolved path) sits in dir (after resolving it). */
+static void assert_in_dir(const char *file, const char *dir)
+{
+    char real[PATH_MAX];
+    assert_non_null(realpath(dir, real));
+    size_t n = strlen(real);
+    if (strncmp(file, real, n) != 0 || file[n] != '/' || strchr(file + n + 1, '/')) {
+        print_error("%s is not in %s\n", file, real);
+        fail();
+    }
+}
 
 /* Run as a child with OPENBLAS_CORETYPE=Haswell (see test_forced_avx2_core):
  * exit 0 if the info reports AVX-512 unused and the remedy, 1 otherwise. */
@@ -53,10 +100,49 @@ static void test_info_fields(void **state)
     assert_true(terminated(info.cpu_vendor, sizeof info.cpu_vendor));
     assert_true(terminated(info.advice, sizeof info.advice));
 
-    assert_string_equal(info.library, "OpenBLAS");
-    assert_true(strlen(info.core) > 0);
+    assert_true(terminated(info.build_blas, sizeof info.build_blas));
+    assert_true(terminated(info.build_lapack, sizeof info.build_lapack));
+    assert_true(terminated(info.path, sizeof info.path));
+    assert_true(terminated(info.lapack_path, sizeof info.lapack_path));
+
+    assert_string_equal(info.build_blas, DLFS_TEST_BLAS);
+    assert_string_equal(info.build_lapack, DLFS_TEST_LAPACK);
     assert_true(strlen(info.config) > 0);
     assert_true(info.threads >= 1);
+    /* The BLAS is a shared library here: the loader knows its file. */
+    assert_true(info.path[0] == '/');
+    assert_true(info.lapack_path[0] == '/');
+    if (built_with("openblas")) {
+        assert_string_equal(info.library, "OpenBLAS");
+        assert_true(strlen(info.core) > 0);
+        assert_int_equal(info.can_set_threads, 1);
+        assert_non_null(strstr(info.path, "openblas"));
+    } else if (built_with("blis")) {
+        assert_string_equal(info.library, "BLIS");
+        assert_true(strncmp(info.config, "BLIS ", 5) == 0 && info.config[5]);
+        assert_true(strlen(info.core) > 0);
+        assert_int_equal(info.can_set_threads, 1);
+        assert_non_null(strstr(info.path, "blis"));
+    } else if (built_with("netlib")) {
+        /* No query calls: the build's name, one thread, no kernels to name. */
+        assert_string_equal(info.library, "Netlib");
+        assert_non_null(strstr(info.config, "reference"));
+        assert_string_equal(info.core, "");
+        assert_string_equal(info.parallel, "sequential");
+        assert_int_equal(info.threads, 1);
+        assert_int_equal(info.can_set_threads, 0);
+    }
+    /* The library that runs is the one the build chose: Debian's
+     * update-alternatives links (libblas.so.3, liblapack.so.3) must not swap
+     * OpenBLAS in, neither for the products nor under LAPACK. */
+    if (!built_with("openblas"))
+        assert_false(mapped("openblas"));
+    if (DLFS_TEST_BLAS_DIR[0])
+        assert_in_dir(info.path, DLFS_TEST_BLAS_DIR);
+    if (DLFS_TEST_LAPACK_DIR[0])
+        assert_in_dir(info.lapack_path, DLFS_TEST_LAPACK_DIR);
+    if (!DLFS_TEST_LAPACK[0])
+        assert_string_equal(info.lapack_path, info.path);
     assert_true(info.cpu_avx512f == 0 || info.cpu_avx512f == 1);
     assert_true(info.core_avx512 == 0 || info.core_avx512 == 1);
 #if defined(__x86_64__) || defined(__i386__)
@@ -73,7 +159,9 @@ static void test_advice_matches_flags(void **state)
     dlfs_blas_info info;
     assert_int_equal(dlfs_blas_info_get(&info), DLFS_OK);
 
-    assert_int_equal(info.avx512_unused, info.cpu_avx512f && !info.core_avx512);
+    /* Advice only where the library names its kernels (and could run others). */
+    assert_int_equal(info.avx512_unused,
+                     info.core[0] && info.cpu_avx512f && !info.core_avx512);
     if (info.avx512_unused) {
         assert_non_null(strstr(info.advice, "AVX-512"));
         assert_non_null(strstr(info.advice, info.core));
@@ -82,10 +170,14 @@ static void test_advice_matches_flags(void **state)
     } else {
         assert_string_equal(info.advice, "");
     }
+    /* Only OpenBLAS reads OPENBLAS_CORETYPE: no other library is told to. */
+    if (strcmp(info.library, "OpenBLAS") != 0)
+        assert_null(strstr(info.advice, "OPENBLAS_CORETYPE"));
 
     /* The AVX-512 cores by name: the flag must agree with the core string. */
     int named = strcmp(info.core, "SkylakeX") == 0 || strcmp(info.core, "Cooperlake") == 0
-                || strcmp(info.core, "Sapphirerapids") == 0;
+                || strcmp(info.core, "Sapphirerapids") == 0 || strcmp(info.core, "skx") == 0
+                || strcmp(info.core, "knl") == 0 || strcmp(info.core, "zen4") == 0;
     assert_int_equal(info.core_avx512, named);
 }
 
@@ -122,6 +214,10 @@ static void test_print(void **state)
     assert_non_null(strstr(text, info.config));
     assert_non_null(strstr(text, info.core));
     assert_non_null(strstr(text, "\nCPU:  "));
+    assert_non_null(strstr(text, info.path));
+    assert_int_equal(strstr(text, "core ") != NULL, info.core[0] != '\0');
+    assert_int_equal(strstr(text, "OPENBLAS_CORETYPE") != NULL,
+                     strcmp(info.library, "OpenBLAS") == 0 && info.coretype_env[0]);
     assert_int_equal(strstr(text, "Note: ") != NULL, info.advice[0] != '\0');
     assert_true(text[got - 1] == '\n');
 }
@@ -136,11 +232,25 @@ static void test_threads(void **state)
     assert_int_equal(dlfs_blas_set_threads(-3), DLFS_EINVAL);
     assert_int_equal(dlfs_blas_get_threads(), before);
 
-    assert_int_equal(dlfs_blas_set_threads(1), DLFS_OK);
-    assert_int_equal(dlfs_blas_get_threads(), 1);
     dlfs_blas_info info;
     assert_int_equal(dlfs_blas_info_get(&info), DLFS_OK);
+    if (!info.can_set_threads) {
+        /* A sequential library: one thread is what it does, more it cannot. */
+        assert_int_equal(before, 1);
+        assert_int_equal(dlfs_blas_set_threads(1), DLFS_OK);
+        assert_int_equal(dlfs_blas_set_threads(2), DLFS_EUNSUPPORTED);
+        assert_non_null(strstr(dlfs_error_detail(), "threads"));
+        assert_non_null(strstr(dlfs_error_detail(), DLFS_TEST_BLAS));
+        assert_int_equal(dlfs_blas_get_threads(), 1);
+        return;
+    }
+
+    assert_int_equal(dlfs_blas_set_threads(1), DLFS_OK);
+    assert_int_equal(dlfs_blas_get_threads(), 1);
+    assert_int_equal(dlfs_blas_info_get(&info), DLFS_OK);
     assert_int_equal(info.threads, 1);
+    assert_int_equal(dlfs_blas_set_threads(2), DLFS_OK);
+    assert_int_equal(dlfs_blas_get_threads(), 2);
 
     assert_int_equal(dlfs_blas_set_threads(before), DLFS_OK);
     assert_int_equal(dlfs_blas_get_threads(), before);
@@ -154,6 +264,12 @@ static void test_forced_avx2_core(void **state)
     (void)state;
     dlfs_blas_info info;
     assert_int_equal(dlfs_blas_info_get(&info), DLFS_OK);
+    if (strcmp(info.library, "OpenBLAS") != 0) {
+        /* Another library: OPENBLAS_CORETYPE is nothing to it, and nothing
+         * in the report may say otherwise (test_advice_matches_flags). */
+        assert_null(strstr(info.advice, "OPENBLAS_CORETYPE"));
+        return;
+    }
     if (!info.cpu_avx512f || !strstr(info.config, "DYNAMIC_ARCH"))
         skip();
 

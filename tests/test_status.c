@@ -27,6 +27,7 @@ static void test_every_code_has_its_own_message(void **state)
     /* Spot checks: the message matches the code's meaning. */
     assert_non_null(strstr(dlfs_strerror(DLFS_ENOMEM), "memory"));
     assert_non_null(strstr(dlfs_strerror(DLFS_EDIVERGED), "diverged"));
+    assert_non_null(strstr(dlfs_strerror(DLFS_EUNSUPPORTED), "BLAS"));
 }
 
 static void test_unknown_codes(void **state)

@@ -32,6 +32,7 @@ typedef enum dlfs_status {
     DLFS_ECHECKSUM,   /* file contents do not match their checksum */
     DLFS_ELAPACK,     /* LAPACK reported failure (e.g. rank-deficient design) */
     DLFS_EMISMATCH,   /* a checkpoint does not match the run asked to continue it */
+    DLFS_EUNSUPPORTED, /* the BLAS library in use cannot do what was asked (e.g. set threads) */
     DLFS_STATUS_COUNT_ /* number of codes; not a status */
 } dlfs_status;
 
