@@ -38,13 +38,15 @@ vg="$vg --suppressions=$root/tests/valgrind.supp"
 # The 'signals' suite is left out: its runs are stopped by a signal at a
 # moment and must outlast mpirun's forwarding delay, which under valgrind
 # means minutes; the checkpoint code it drives runs here through test_train
-# and test_dist_train.
+# and test_dist_train. The 'install' and 'configure' suites are left out too:
+# they run meson, CMake and the compiler, whose programs valgrind skips, and
+# check the packaging, not the library's memory use.
 start=$(date +%s)
 rc=0
 # shellcheck disable=SC2086
 meson test -C "$build" --print-errorlogs --num-processes 2 \
     --timeout-multiplier "${VG_TIMEOUT_MULTIPLIER:-10}" \
-    --wrap="$vg" --no-suite signals \
+    --wrap="$vg" --no-suite signals --no-suite install --no-suite configure \
     ${MESON_TEST_ARGS:-} || rc=$?
 elapsed=$(( $(date +%s) - start ))
 # With --wrap, meson names its logs after the wrapper (testlog-valgrind.*);
