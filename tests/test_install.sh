@@ -63,6 +63,11 @@ for f in "$lib/libdlfs.so" "$lib/libdlfs.a" "$lib/pkgconfig/dlfs.pc" \
     [ -e "$f" ] || fail "meson install did not write $f"
 done
 
+# With the program comes its manual page.
+if [ -x "$root/bin/dlfs" ]; then
+    [ -e "$root/share/man/man1/dlfs.1" ] || fail "meson install did not write man1/dlfs.1"
+fi
+
 # The installed programs run the library the build chose too.
 if [ -x "$root/bin/dlfs-bench-gemm" ]; then
     "$root/bin/dlfs-bench-gemm" --sizes 8 --repeats 1 --max-naive 8 --min-time 1 >"$tmp/bench" 2>&1 \
