@@ -154,7 +154,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"--repeats", "N", CLI_COUNT, &v[1],
             "samples per time, the median is reported (default 7)", 0},
         {"--min-time", "MS", CLI_COUNT, &v[2], "each sample lasts at least this long (default 2)", 0},
-        {"--threads", "N", CLI_COUNT, &v[3], "OpenBLAS threads (default: OpenBLAS's own choice)", 0},
+        {"--threads", "N", CLI_COUNT, &v[3], "BLAS threads (default: the library's own choice)", 0},
         {"--quick", NULL, CLI_FLAG, &quick, "sizes " QUICK_SIZES ", 3 repeats, naive up to 256"
             BENCH_HELP_BREAK "(where --sizes, --repeats, --max-naive do not say otherwise)", 0},
         {"--csv", "FILE", CLI_STRING, &o->csv, "also write the table as CSV", 0},

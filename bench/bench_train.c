@@ -196,7 +196,7 @@ static int parse_args(int argc, char **argv, options *o)
             "multiple of B" BENCH_HELP_BREAK "(default 8 B)", 0},
         {"--init", "I", CLI_STRING, &a.init, "normal (the book, default) or scaled", 0},
         {"--threads", "N", CLI_COUNT, &a.threads,
-            "OpenBLAS threads (default: OpenBLAS's own choice)", 0},
+            "BLAS threads (default: the library's own choice)", 0},
         {"--quick", NULL, CLI_FLAG, &a.quick, "chapter size, 30 steps, 5 warm-up (for meson "
             "test --benchmark)" BENCH_HELP_BREAK "(where --sizes, --steps, --warmup do not "
             "say otherwise)", 0},
