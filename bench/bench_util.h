@@ -61,7 +61,7 @@ typedef struct bench_range {
 int bench_check_ranges(const bench_range *r, size_t n);
 
 /* Prints the BLAS paragraph (dlfs_blas_info_print) to out after an optional
- * dlfs_blas_set_threads(threads) (threads 0: leave OpenBLAS's choice), and
+ * dlfs_blas_set_threads(threads) (threads 0: leave the library's choice), and
  * fills *info. Returns 0, or CLI_EXIT_FAILURE after printing the error. */
 int bench_blas_setup(FILE *out, int threads, dlfs_blas_info *info);
 
