@@ -121,6 +121,9 @@ dlfs_status dlfs_model_set_backend(dlfs_model *model, dlfs_backend backend)
         return st;
     if (!dlfs_backend_name(backend))
         return dlfs__fail(DLFS_EINVAL, "dlfs_model_set_backend: unknown backend %d", (int)backend);
+    if (!dlfs_backend_available(backend))
+        return dlfs__fail(DLFS_EINVAL, "dlfs_model_set_backend: backend %s: this dlfs was built "
+                          "without libxsmm (meson option xsmm)", dlfs_backend_name(backend));
     if (model->kind == DLFS_MODEL_NN)
         model->nn.backend = backend;
     else

@@ -6,6 +6,7 @@
 #include <dlfs/model.h>
 #include <dlfs/nprandom.h>
 #include <dlfs/train.h>
+#include "xsmm.h"
 
 /* 1 for the kinds whose member is a dlfs_linreg (LINREG, OLS). */
 int dlfs__model_is_linear(const dlfs_model *model);
@@ -52,7 +53,15 @@ typedef struct dlfs__train_work {
     dlfs_nn_forward_info nn_info, nn_val;
     double *grads;           /* the gradient's parameter block */
     int summed;              /* dL/dP of the summed loss (DLFS_LOSS_SUM), not the mean's */
+    dlfs__step_mm mm[2];     /* xsmm: the step's kernels for full and short batches */
+    const dlfs__step_mm *mm_cur;   /* those of the last forward batch, or NULL */
 } dlfs__train_work;
+
+/* On the xsmm backend, dispatches the step's kernels for batches of `batch`
+ * and of `last` rows (0: none) whose leading dimension is x_ld, in w's
+ * layouts; on the others, nothing. Before the loop, never in it. */
+void dlfs__train_work_kernels(dlfs__train_work *w, const dlfs_model *model, size_t x_ld,
+                              size_t batch, size_t last);
 
 /* Everything dlfs__train checks (opt, X, y, options, finiteness), in its order. */
 dlfs_status dlfs__train_check_inputs(const char *fn, const dlfs_model *model, const dlfs_matrix *X,
