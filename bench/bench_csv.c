@@ -32,10 +32,12 @@
 /* ---- Counting the library's allocations ---------------------------------- */
 
 /* Linked with -Wl,--wrap=malloc,...: every call to malloc from this program
- * and the static library comes here first. */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
+ * and the static library comes here first. The wrappers reach glibc by its
+ * own names, not through --wrap's __real_ symbols, which libxsmm's archive
+ * defines (hidden) for its allocation hooks. */
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t n);
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t n);
@@ -45,19 +47,19 @@ static size_t n_allocs;
 void *__wrap_malloc(size_t n)
 {
     n_allocs++;
-    return __real_malloc(n);
+    return __libc_malloc(n);
 }
 
 void *__wrap_calloc(size_t n, size_t size)
 {
     n_allocs++;
-    return __real_calloc(n, size);
+    return __libc_calloc(n, size);
 }
 
 void *__wrap_realloc(void *p, size_t n)
 {
     n_allocs++;
-    return __real_realloc(p, n);
+    return __libc_realloc(p, n);
 }
 
 /* ---- Memory figures from /proc ------------------------------------------- */

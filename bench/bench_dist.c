@@ -87,7 +87,7 @@ static int make_setup(const options *o, int rank, int ranks, setup *s)
     if (dlfs_model_kind_parse(o->model, &kind) || kind == DLFS_MODEL_OLS)
         return cli_error(CLI_EXIT_USAGE, "--model expects nn or linreg, got '%s'", o->model);
     if (dlfs_backend_parse(o->backend, &be))
-        return cli_error(CLI_EXIT_USAGE, "--backend expects blas or naive, got '%s'", o->backend);
+        return cli_error(CLI_EXIT_USAGE, "--backend expects blas, naive or xsmm, got '%s'", o->backend);
     dlfs_status st = dlfs_model_alloc(&s->model, kind, o->features,
                                       kind == DLFS_MODEL_NN ? o->hidden : 0, 1);
     if (!st) st = dlfs_model_set_backend(&s->model, be);

@@ -18,8 +18,9 @@
  *     dO1  = dP . W2^T     NT  B x h from m
  *     dW1  = X^T . dN1     TN  k x h from B
  * and for the regression N = X . W (NN, B x m from k), dW = X^T . dP (TN, k x m
- * from B). The floor is the BLAS one for both backends, so a naive row's ratio
- * says how far the reference loop is from what BLAS reaches.
+ * from B). The floor is the BLAS one for every backend, so a naive row's ratio
+ * says how far the reference loop is from what BLAS reaches, and an xsmm or
+ * auto row's ratio below 1 says its step beats BLAS's products alone.
  */
 #include <math.h>
 #include <stdio.h>
@@ -66,7 +67,7 @@ typedef struct config {
 
 typedef struct options {
     int models[2];         /* of bench_kinds */
-    int backends[2];       /* by dlfs_backend value */
+    int backends[BENCH_BACKENDS];  /* by dlfs_backend value */
     int sizes[N_PRESETS];
     int custom;
     size_preset custom_size;
@@ -87,9 +88,10 @@ static const char usage_text[] =
     "--batch, --features, --hidden and --outputs give a custom size (unset ones from\n"
     "the chapter: 23, 13, 13, 1); alone it replaces --sizes, with --sizes it is added.\n"
     "\n"
-    "ratio = ms/step / floor ms/step. The floor is the BLAS products for both\n"
-    "backends. OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS are read by OpenBLAS at\n"
-    "start-up.\n";
+    "ratio = ms/step / floor ms/step. The floor is the step's products through\n"
+    "cblas_dgemm for every backend, so a ratio below 1 is a step faster than BLAS's\n"
+    "products alone (xsmm, auto). OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS are\n"
+    "read by OpenBLAS at start-up.\n";
 
 /* The option values as given, before --quick and the checks. */
 typedef struct raw_args {
@@ -114,13 +116,6 @@ static int find_model(const char *item, const void *ctx)
     return kind == bench_kinds[0] ? 0 : 1;
 }
 
-static int find_backend(const char *item, const void *ctx)
-{
-    dlfs_backend b;
-    (void)ctx;
-    return dlfs_backend_parse(item, &b) == DLFS_OK ? (int)b : BENCH_UNKNOWN;
-}
-
 static int find_preset(const char *item, const void *ctx)
 {
     (void)ctx;
@@ -135,8 +130,8 @@ static int find_preset(const char *item, const void *ctx)
 static int finish_args(const cli_option *table, raw_args *a, options *o)
 {
     static const bench_list model_list = {"model", "linreg, nn or all", find_model, NULL, 1};
-    static const bench_list backend_list = {"backend", "blas, naive or all", find_backend,
-                                            NULL, 1};
+    static const bench_list backend_list = {"backend", "blas, naive, xsmm, auto or all",
+                                            bench_find_backend, NULL, 1};
     static const bench_list size_list = {"size", "chapter, medium, large or all", find_preset,
                                          NULL, 1};
     if (a->quick) {
@@ -153,7 +148,7 @@ static int finish_args(const cli_option *table, raw_args *a, options *o)
     };
     int rc = bench_check_ranges(ranges, sizeof ranges / sizeof ranges[0]);
     if (rc || (rc = bench_parse_list(&model_list, a->models, o->models, 2))
-        || (rc = bench_parse_list(&backend_list, a->backends, o->backends, 2))
+        || (rc = bench_parse_list(&backend_list, a->backends, o->backends, BENCH_BACKENDS))
         || (rc = bench_parse_list(&size_list, a->sizes, o->sizes, N_PRESETS)))
         return rc;
     if (strcmp(a->init, "normal") != 0 && strcmp(a->init, "scaled") != 0)
@@ -179,7 +174,8 @@ static int parse_args(int argc, char **argv, options *o)
     cli_option table[] = {
         {"--model", "M", CLI_STRING, &a.models,
             "linreg, nn or all (default all); ols has no steps to time", 0},
-        {"--backend", "B", CLI_STRING, &a.backends, "blas, naive or all (default all)", 0},
+        {"--backend", "B", CLI_STRING, &a.backends, "blas, naive, xsmm, auto or all (default all;"
+            BENCH_HELP_BREAK "xsmm only when built with libxsmm)", 0},
         {"--sizes", "LIST", CLI_STRING, &a.sizes, "of chapter (B=23 k=13 h=13), medium "
             "(B=64 k=64 h=128)," BENCH_HELP_BREAK "large (B=256 k=256 h=512); default all three",
             0},
@@ -482,23 +478,25 @@ static void write_json(FILE *out, const config *cs, size_t n, const char *core, 
     bench_json_array_end(&j);
 }
 
-/* For each BLAS row with a naive twin: how much faster the BLAS step is. */
+/* For each row of another backend with a BLAS twin: its step time over
+ * BLAS's (naive: how much slower the loop is; xsmm, auto: below 1 is faster). */
 static void print_speedups(FILE *f, const config *cs, size_t n)
 {
     int header = 0;
     for (size_t i = 0; i < n; i++) {
-        if (cs[i].backend != DLFS_BACKEND_BLAS)
+        if (cs[i].backend == DLFS_BACKEND_BLAS)
             continue;
         for (size_t j = 0; j < n; j++) {
-            if (cs[j].backend != DLFS_BACKEND_NAIVE || cs[j].model != cs[i].model
+            if (cs[j].backend != DLFS_BACKEND_BLAS || cs[j].model != cs[i].model
                 || strcmp(cs[j].size.name, cs[i].size.name) != 0)
                 continue;
             if (!header) {
-                fprintf(f, "\nstep time, naive / blas:\n");
+                fprintf(f, "\nstep time over blas's:\n");
                 header = 1;
             }
-            fprintf(f, "  %-7s %-8s %7.2fx\n", dlfs_model_kind_name(cs[i].model),
-                    cs[i].size.name, cs[j].ms_per_step / cs[i].ms_per_step);
+            fprintf(f, "  %-7s %-8s %-6s %8.3fx\n", dlfs_model_kind_name(cs[i].model),
+                    cs[i].size.name, dlfs_backend_name(cs[i].backend),
+                    cs[i].ms_per_step / cs[j].ms_per_step);
         }
     }
 }
@@ -510,13 +508,13 @@ static size_t make_configs(const options *o, config *cs)
     size_t n = 0;
     for (int m = 0; m < 2; m++)
         for (size_t s = 0; s < N_PRESETS + 1; s++)
-            for (int b = 0; b < 2; b++) {
-                if (!o->models[m] || !o->backends[b])
+            for (int b = 0; b < BENCH_BACKENDS; b++) {
+                if (!o->models[m] || !o->backends[b] || !dlfs_backend_available((dlfs_backend)b))
                     continue;
                 if (s < N_PRESETS ? !o->sizes[s] : !o->custom)
                     continue;
                 cs[n++] = (config){.model = bench_kinds[m],
-                                   .backend = b ? DLFS_BACKEND_NAIVE : DLFS_BACKEND_BLAS,
+                                   .backend = (dlfs_backend)b,
                                    .size = s < N_PRESETS ? presets[s] : o->custom_size};
             }
     return n;
