@@ -31,7 +31,7 @@ void plan_chapter(struct fit_plan *p, dlfs_model_kind kind)
     p->lr = c->lr;
     p->seed = c->seed;
     p->init = DLFS_INIT_NORMAL;
-    p->backend = DLFS_BACKEND_BLAS;
+    p->backend = DLFS_BACKEND_AUTO;
     p->generator = DLFS_GENERATOR_XOSHIRO;
     p->loss = DLFS_LOSS_MEAN;
     p->book = 0;
@@ -233,7 +233,10 @@ void json_training(cli_json *j, const struct fit_plan *plan)
 int parse_backend_option(const char *text, dlfs_backend *backend)
 {
     if (dlfs_backend_parse(text, backend) != DLFS_OK)
-        return cli_error(CLI_EXIT_USAGE, "--backend expects blas or naive, got '%s'", text);
+        return cli_error(CLI_EXIT_USAGE, "--backend expects blas, naive, xsmm or auto, got '%s'", text);
+    if (!dlfs_backend_available(*backend))
+        return cli_error(CLI_EXIT_USAGE, "--backend %s: this dlfs was built without libxsmm "
+                         "(meson option xsmm)", text);
     return CLI_EXIT_OK;
 }
 
