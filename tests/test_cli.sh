@@ -150,7 +150,7 @@ expect "default backend" 0 "" train --model linreg --iterations 50 --json
     fail "auto is the default backend ($(json_field backend))"
 expect "unknown backend lists the four" 2 "blas, naive, xsmm or auto" train --model nn --backend cuda
 "$DLFS" --version >"$tmp/version"
-if grep -q "^backends: .*xsmm" "$tmp/version"; then
+if grep -q "^backends: blas naive xsmm" "$tmp/version"; then
     expect "nn on xsmm" 0 "" train --model nn --iterations 300 --backend xsmm --json
     [ "$(json_field backend)" = '"xsmm"' ] && pass "xsmm reported" || fail "xsmm reported"
     xs=$(json_field test_rmse)
