@@ -91,7 +91,9 @@ void dlfs_model_free(dlfs_model *model);
 dlfs_status dlfs_model_copy(dlfs_model *dst, const dlfs_model *src);
 
 /* Sets how every later product of the model is computed (the backend field
- * of its member). DLFS_ENULL, DLFS_EINVAL (empty model, unknown backend). */
+ * of its member; see dlfs/gemm.h). DLFS_ENULL, DLFS_EINVAL (empty model,
+ * unknown backend, or xsmm in a build without libxsmm, which the detail
+ * says), the model unchanged. */
 dlfs_status dlfs_model_set_backend(dlfs_model *model, dlfs_backend backend);
 
 /* The backend the model's products use; DLFS_BACKEND_BLAS for NULL or an
