@@ -61,6 +61,7 @@ typedef struct config {
     /* results */
     size_t steps;          /* step samples taken */
     double ms_per_step;    /* median */
+    double mean_ms;        /* the timed steps' total over their number, median over runs */
     double floor_ms;       /* median of the floor */
     size_t rows;           /* rows in the synthetic set */
 } config;
@@ -88,7 +89,9 @@ static const char usage_text[] =
     "--batch, --features, --hidden and --outputs give a custom size (unset ones from\n"
     "the chapter: 23, 13, 13, 1); alone it replaces --sizes, with --sizes it is added.\n"
     "\n"
-    "ratio = ms/step / floor ms/step. The floor is the step's products through\n"
+    "ms/step is the median step; mean ms is the timed steps' total over their\n"
+    "number (each pass's reshuffle and short last batch included): what an\n"
+    "iteration costs in a run. ratio = ms/step / floor ms/step. The floor is the step's products through\n"
     "cblas_dgemm for every backend, so a ratio below 1 is a step faster than BLAS's\n"
     "products alone (xsmm, auto). OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS are\n"
     "read by OpenBLAS at start-up.\n";
@@ -376,6 +379,7 @@ static dlfs_status run_time(const options *o, config *c, run_bufs *r)
     opt.on_loss = on_loss;
 
     size_t ns = 0, nf = 0;
+    double means[1000];
     for (size_t k = 0; k < o->repeats; k++) {
         /* The step, as the trainer runs it. */
         stamps sp = {r->t, 0, per_run};
@@ -386,6 +390,8 @@ static dlfs_status run_time(const options *o, config *c, run_bufs *r)
             return st;
         for (size_t i = o->warmup + 1; i < sp.n; i++)
             r->step_s[ns++] = r->t[i] - r->t[i - 1];
+        means[k] = sp.n > o->warmup + 1 ? (r->t[sp.n - 1] - r->t[o->warmup])
+                                              / (double)(sp.n - 1 - o->warmup) : NAN;
 
         /* The floor, timed the same way: gaps between stamps. */
         for (size_t i = 0; i < per_run; i++) {
@@ -397,6 +403,7 @@ static dlfs_status run_time(const options *o, config *c, run_bufs *r)
     }
     c->steps = ns;
     c->ms_per_step = 1e3 * bench_median(r->step_s, ns);
+    c->mean_ms = 1e3 * bench_median(means, o->repeats);
     c->floor_ms = 1e3 * bench_median(r->floor_s, nf);
     return DLFS_OK;
 }
@@ -415,8 +422,8 @@ static dlfs_status run_config(const options *o, config *c)
 
 static void print_header(FILE *f)
 {
-    fprintf(f, "%-7s %-6s %-8s %5s %5s %5s %3s %6s %11s %11s %7s\n", "model", "backend",
-            "size", "B", "k", "h", "m", "steps", "ms/step", "floor ms", "ratio");
+    fprintf(f, "%-7s %-6s %-8s %5s %5s %5s %3s %6s %11s %11s %11s %7s\n", "model", "backend",
+            "size", "B", "k", "h", "m", "steps", "ms/step", "mean ms", "floor ms", "ratio");
 }
 
 static void print_config(FILE *f, const config *c)
@@ -426,15 +433,15 @@ static void print_config(FILE *f, const config *c)
         snprintf(h, sizeof h, "%zu", c->size.hidden);
     else
         snprintf(h, sizeof h, "-");
-    fprintf(f, "%-7s %-7s %-8s %5zu %5zu %5s %3zu %6zu %11.6f %11.6f %7.3f\n",
+    fprintf(f, "%-7s %-7s %-8s %5zu %5zu %5s %3zu %6zu %11.6f %11.6f %11.6f %7.3f\n",
             dlfs_model_kind_name(c->model), dlfs_backend_name(c->backend), c->size.name,
             c->size.batch, c->size.features, h, c->size.outputs, c->steps,
-            c->ms_per_step, c->floor_ms, c->ms_per_step / c->floor_ms);
+            c->ms_per_step, c->mean_ms, c->floor_ms, c->ms_per_step / c->floor_ms);
 }
 
 static const char csv_header[] =
     "model,backend,size,batch,features,hidden,outputs,rows,steps,ms_per_step,"
-    "floor_ms_per_step,ratio,blas_core\n";
+    "floor_ms_per_step,ratio,blas_core,mean_ms_per_step\n";
 
 /* A row of the CSV table (bench_csv_row); hidden is empty for the regression. */
 static void csv_row(FILE *f, const void *rows, size_t i, const char *core)
@@ -444,8 +451,8 @@ static void csv_row(FILE *f, const void *rows, size_t i, const char *core)
             dlfs_backend_name(c->backend), c->size.name, c->size.batch, c->size.features);
     if (c->model == DLFS_MODEL_NN)
         fprintf(f, "%zu", c->size.hidden);
-    fprintf(f, ",%zu,%zu,%zu,%.6g,%.6g,%.6g,%s\n", c->size.outputs, c->rows, c->steps,
-            c->ms_per_step, c->floor_ms, c->ms_per_step / c->floor_ms, core);
+    fprintf(f, ",%zu,%zu,%zu,%.6g,%.6g,%.6g,%s,%.6g\n", c->size.outputs, c->rows, c->steps,
+            c->ms_per_step, c->floor_ms, c->ms_per_step / c->floor_ms, core, c->mean_ms);
 }
 
 /* hidden is null for the regression, which has no hidden layer. */
@@ -469,6 +476,7 @@ static void write_json(FILE *out, const config *cs, size_t n, const char *core, 
         cli_json_size(&j, "rows", c->rows);
         cli_json_size(&j, "steps", c->steps);
         cli_json_number(&j, "ms_per_step", c->ms_per_step);
+        cli_json_number(&j, "mean_ms_per_step", c->mean_ms);
         cli_json_number(&j, "floor_ms_per_step", c->floor_ms);
         cli_json_number(&j, "ratio", c->ms_per_step / c->floor_ms);
         cli_json_number(&j, "threads", threads);
