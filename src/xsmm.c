@@ -1,5 +1,6 @@
 /* src/xsmm.c - making libxsmm's kernels for the xsmm and auto backends; see xsmm.h. */
 #include "xsmm.h"
+#include "internal.h"
 
 #include <limits.h>
 #include <string.h>
@@ -15,6 +16,20 @@ int dlfs_have_xsmm(void)
 #else
     return 0;
 #endif
+}
+
+dlfs_status dlfs_backend_init(dlfs_backend backend)
+{
+    if (!dlfs_backend_name(backend))
+        return dlfs__fail(DLFS_EINVAL, "dlfs_backend_init: unknown backend %d", (int)backend);
+    if (!dlfs_backend_available(backend))
+        return dlfs__fail(DLFS_EINVAL, "dlfs_backend_init: backend %s: this dlfs was built "
+                          "without libxsmm (meson option xsmm)", dlfs_backend_name(backend));
+#ifdef DLFS_HAVE_XSMM
+    if (backend == DLFS_BACKEND_XSMM || backend == DLFS_BACKEND_AUTO)
+        libxsmm_init();
+#endif
+    return DLFS_OK;
 }
 
 #ifdef DLFS_HAVE_XSMM

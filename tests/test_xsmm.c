@@ -40,6 +40,12 @@ static void test_availability(void **state)
     assert_int_equal(dlfs_backend_available(DLFS_BACKEND_XSMM), dlfs_have_xsmm());
     assert_false(dlfs_backend_available((dlfs_backend)9));
     assert_false(dlfs_backend_available((dlfs_backend)-1));
+    for (int b = 0; b < 4; b++)
+        assert_int_equal(dlfs_backend_init((dlfs_backend)b),
+                         dlfs_backend_available((dlfs_backend)b) ? DLFS_OK : DLFS_EINVAL);
+    assert_int_equal(dlfs_backend_init(DLFS_BACKEND_AUTO), DLFS_OK);   /* again: nothing */
+    assert_int_equal(dlfs_backend_init((dlfs_backend)9), DLFS_EINVAL);
+    assert_non_null(strstr(dlfs_error_detail(), "unknown backend 9"));
     print_message("this build %s libxsmm\n", dlfs_have_xsmm() ? "has" : "does not have");
 }
 
@@ -55,6 +61,8 @@ static void test_without_or_with_libxsmm(void **state)
         assert_int_equal(dlfs_model_set_backend(&model, DLFS_BACKEND_XSMM), DLFS_EINVAL);
         assert_non_null(strstr(dlfs_error_detail(), "built without libxsmm"));
         assert_int_equal(dlfs_model_get_backend(&model), DLFS_BACKEND_BLAS);
+        assert_int_equal(dlfs_backend_init(DLFS_BACKEND_XSMM), DLFS_EINVAL);
+        assert_non_null(strstr(dlfs_error_detail(), "built without libxsmm"));
 
         double a[4] = {1, 2, 3, 4}, c[4] = {9, 9, 9, 9};
         dlfs_matrix A = dlfs_matrix_view(a, 2, 2, 2), C = dlfs_matrix_view(c, 2, 2, 2);

@@ -126,6 +126,8 @@ static int fit(const struct fit_plan *plan, const chapter_data *d, dlfs_model *m
     st = dlfs_model_alloc(model, plan->kind, X->cols,
                           plan->kind == DLFS_MODEL_NN ? plan->hidden : 0, 1);
     if (!st) st = dlfs_model_set_backend(model, plan->backend);
+    /* libxsmm's one-time set-up (xsmm, auto) here, not in the training time */
+    if (!st) st = dlfs_backend_init(plan->backend);
     if (st)
         return cli_fail(st, "allocating the model");
     if (!trained) {

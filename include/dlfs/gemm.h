@@ -61,6 +61,16 @@ int dlfs_backend_available(dlfs_backend backend);
 /* 1 when dlfs was built with libxsmm (then xsmm is available and auto uses it). */
 int dlfs_have_xsmm(void);
 
+/* Readies the backend's library now rather than at its first product: for
+ * xsmm and auto in a build with libxsmm, libxsmm's own initialisation (its
+ * code registry, 8 MB locked in memory; about 6 ms on the machine of the
+ * README), which the first training run or dlfs_gemm would otherwise pay
+ * inside its time. The kernels themselves are still made per shape, by
+ * training before its loop. Optional, idempotent, thread-safe; nothing for
+ * blas and naive (OpenBLAS readies itself when it is loaded).
+ * DLFS_EINVAL for an unknown backend or xsmm in a build without libxsmm. */
+dlfs_status dlfs_backend_init(dlfs_backend backend);
+
 /* C = alpha * op(A) * op(B) + beta * C, with op(X) = X or X^T.
  * op(A) is r x n, op(B) is n x c, C is r x c. When beta == 0, C need not be
  * initialised (NaN in C does not propagate), as in BLAS.
