@@ -101,7 +101,7 @@ void dlfs__gemm_xsmm(dlfs_backend be, dlfs_transpose ta, dlfs_transpose tb, doub
         }
     }
 #else
-    (void)n;
+    (void)n, (void)be;
 #endif
     dlfs__gemm(DLFS_BACKEND_BLAS, ta, tb, alpha, A, B, beta, C);
 }
