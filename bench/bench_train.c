@@ -35,6 +35,7 @@
 #include "cli.h"
 #include "files.h"
 #include "json.h"
+#include "step_parts.h"
 
 #define MAX_CONFIGS 64
 #define MAX_DIM 65536
@@ -78,6 +79,7 @@ typedef struct options {
     double lr;
     const char *csv;
     int json;
+    int parts;             /* --parts: where each step's time goes, instead */
 } options;
 
 static const char usage_text[] =
@@ -199,6 +201,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"--quick", NULL, CLI_FLAG, &a.quick, "chapter size, 30 steps, 5 warm-up (for meson "
             "test --benchmark)" BENCH_HELP_BREAK "(where --sizes, --steps, --warmup do not "
             "say otherwise)", 0},
+        {"--parts", NULL, CLI_FLAG, &o->parts, "time each part of the step alone instead, in "
+            "(gather," BENCH_HELP_BREAK "samples of --steps calls (gather, products, passes)", 0},
         {"--csv", "FILE", CLI_STRING, &o->csv, "also write the table as CSV", 0},
         {"--json", NULL, CLI_FLAG, &o->json,
             "print the results as one JSON array on the last line", 0},
@@ -549,6 +553,17 @@ int main(int argc, char **argv)
     dlfs_blas_info info;
     if ((rc = bench_blas_setup(stdout, o.threads, &info)) != 0)
         return rc;
+    if (o.parts) {
+        for (size_t i = 0; i < n; i++) {
+            const config *c = &cs[i];
+            const size_t rows = o.rows ? o.rows : 8 * c->size.batch;
+            if ((rc = bench_step_parts(stdout, c->model, c->backend, c->size.name, rows,
+                                       c->size.batch, c->size.features, c->size.hidden,
+                                       c->size.outputs, o.steps)) != 0)
+                return rc;
+        }
+        return 0;
+    }
     printf("\none training step vs its dgemm floor; median of %zu steps x %zu run%s after "
            "%zu warm-up, %d BLAS thread%s\n", o.steps, o.repeats, o.repeats == 1 ? "" : "s",
            o.warmup, info.threads, info.threads == 1 ? "" : "s");
