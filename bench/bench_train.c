@@ -201,8 +201,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"--quick", NULL, CLI_FLAG, &a.quick, "chapter size, 30 steps, 5 warm-up (for meson "
             "test --benchmark)" BENCH_HELP_BREAK "(where --sizes, --steps, --warmup do not "
             "say otherwise)", 0},
-        {"--parts", NULL, CLI_FLAG, &o->parts, "time each part of the step alone instead, in "
-            "(gather," BENCH_HELP_BREAK "samples of --steps calls (gather, products, passes)", 0},
+        {"--parts", NULL, CLI_FLAG, &o->parts, "time each part of the step alone instead, in"
+            BENCH_HELP_BREAK "samples of --steps calls (gather, products, passes)", 0},
         {"--csv", "FILE", CLI_STRING, &o->csv, "also write the table as CSV", 0},
         {"--json", NULL, CLI_FLAG, &o->json,
             "print the results as one JSON array on the last line", 0},
