@@ -45,8 +45,13 @@ typedef enum dlfs_transpose {
 } dlfs_transpose;
 
 /* The product size r n c at and below which auto takes libxsmm's kernel: the
- * crossover measured with dlfs-bench-gemm --crossover (README, Performance). */
-#define DLFS_XSMM_CROSSOVER ((size_t)64 * 64 * 64)
+ * crossover measured with dlfs-bench-gemm --crossover (README, Performance).
+ * With the BLAS on its own thread count (two cores), libxsmm's single-threaded
+ * kernels beat cblas_dgemm on NN and TN cubes up to n = 320 and lose from
+ * n = 384; with the BLAS on one thread they won at every size swept (to 768).
+ * The threaded figure is the one auto uses, so a product BLAS can share
+ * between cores goes to BLAS. */
+#define DLFS_XSMM_CROSSOVER ((size_t)320 * 320 * 320)
 
 /* "blas", "naive", "xsmm" or "auto"; NULL for an unknown value. */
 const char *dlfs_backend_name(dlfs_backend backend);
