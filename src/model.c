@@ -190,6 +190,19 @@ dlfs_status dlfs_model_train(dlfs_model *model, const dlfs_matrix *X, const dlfs
     return dlfs__train(model, X, y, opt, result, fn);
 }
 
+dlfs_status dlfs_model_prepare(dlfs_model *model, size_t rows, const dlfs_train_options *opt)
+{
+    static const char fn[] = "dlfs_model_prepare";
+    dlfs_status st = dlfs__model_check(model, fn);
+    if (st)
+        return st;
+    if (model->kind == DLFS_MODEL_OLS)
+        return DLFS_OK;
+    if (rows == 0)
+        return dlfs__fail(DLFS_EINVAL, "%s: rows must be >= 1", fn);
+    return dlfs__train_prepare(model, rows, opt, fn);
+}
+
 /* ---- Prediction ----------------------------------------------------------- */
 
 size_t dlfs_model_block_rows(const dlfs_model *model)

@@ -39,6 +39,10 @@ dlfs_status dlfs__train(dlfs_model *model, const dlfs_matrix *X, const dlfs_matr
                         const dlfs_train_options *opt, dlfs_train_result *result,
                         const char *fn);
 
+/* dlfs_model_prepare for the gradient-trained kinds (train.c). */
+dlfs_status dlfs__train_prepare(const dlfs_model *model, size_t rows, const dlfs_train_options *opt,
+                                const char *fn);
+
 /* The loop's pieces, shared with the distributed loop (src/dist/train.c),
  * which runs the same steps on a rank's share of each batch. The one-process
  * loop calls the static versions in train.c (which it can inline); these are

@@ -414,6 +414,30 @@ dlfs_status dlfs_nn_train(dlfs_nn *model, const dlfs_matrix *X, const dlfs_matri
     return dlfs__train(&borrowed, X, y, opt, result, fn);
 }
 
+dlfs_status dlfs__train_prepare(const dlfs_model *model, size_t rows, const dlfs_train_options *opt,
+                                const char *fn)
+{
+    dlfs_status st = dlfs__train_check_options(fn, model, opt);
+    const dlfs_backend be = dlfs_model_get_backend(model);
+    if (st || (be != DLFS_BACKEND_XSMM && be != DLFS_BACKEND_AUTO))
+        return st;
+    /* The layouts training will have: its batch block and its workspace. The
+     * kernels made for them stay in libxsmm's registry, where training's own
+     * dispatch finds them. */
+    const size_t batch = opt->batch_size < rows ? opt->batch_size : rows;
+    double *block = NULL;
+    dlfs_matrix Xb, yb;
+    workspace w;
+    if ((st = batch_alloc(fn, model, batch, &block, &Xb, &yb)))
+        return st;
+    if (!(st = workspace_alloc(&w, model, batch, 0))) {
+        dlfs__train_work_kernels(&w, model, Xb.ld, batch, rows % batch);
+        workspace_free(&w);
+    }
+    free(block);
+    return st;
+}
+
 /* ---- The pieces of the loop, for the distributed loop (src/dist/train.c) ---- */
 
 dlfs_status dlfs__train_check_inputs(const char *fn, const dlfs_model *model, const dlfs_matrix *X,

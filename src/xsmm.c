@@ -29,6 +29,13 @@ dlfs_status dlfs_backend_init(dlfs_backend backend)
     if (backend == DLFS_BACKEND_XSMM || backend == DLFS_BACKEND_AUTO)
         libxsmm_init();
 #endif
+    if (backend != DLFS_BACKEND_NAIVE) {
+        /* A BLAS sets up its work buffers at its first product */
+        double a[4] = {1, 2, 3, 4}, c[4];
+        const dlfs_matrix A = {.rows = 2, .cols = 2, .ld = 2, .data = a};
+        dlfs_matrix C = {.rows = 2, .cols = 2, .ld = 2, .data = c};
+        dlfs__gemm(DLFS_BACKEND_BLAS, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, &A, &A, 0.0, &C);
+    }
     return DLFS_OK;
 }
 

@@ -390,9 +390,10 @@ static int teardown(void **state)
 }
 
 /* The chapter's run (354 rows in batches of 23: each pass ends with a batch
- * of 9) on a backend; the parameters into params. */
+ * of 9) on a backend, its kernels made ahead (dlfs_model_prepare) or by
+ * training itself; the parameters into params. */
 static void train_chapter(const struct boston *b, dlfs_model_kind kind, dlfs_backend be,
-                          double *params, size_t *n_params)
+                          int prepare, double *params, size_t *n_params)
 {
     dlfs_model model;
     assert_int_equal(dlfs_model_alloc(&model, kind, 13, kind == DLFS_MODEL_NN ? 13 : 0, 1),
@@ -400,6 +401,10 @@ static void train_chapter(const struct boston *b, dlfs_model_kind kind, dlfs_bac
     assert_int_equal(dlfs_model_set_backend(&model, be), DLFS_OK);
     dlfs_train_options o;
     assert_int_equal(dlfs_model_train_options_default(&model, &o), DLFS_OK);
+    if (prepare) {
+        assert_int_equal(dlfs_backend_init(be), DLFS_OK);
+        assert_int_equal(dlfs_model_prepare(&model, b->X_train.rows, &o), DLFS_OK);
+    }
     dlfs_train_result r;
     assert_int_equal(dlfs_model_train(&model, &b->X_train, &b->y_train, &o, &r), DLFS_OK);
     const double *p = dlfs_model_params(&model, n_params);
@@ -414,12 +419,12 @@ static void test_boston_training(void **state)
         const dlfs_model_kind kind = m ? DLFS_MODEL_NN : DLFS_MODEL_LINREG;
         double ref[256], got[256], again[256];
         size_t n_ref, n_got, n_again;
-        train_chapter(b, kind, DLFS_BACKEND_BLAS, ref, &n_ref);
+        train_chapter(b, kind, DLFS_BACKEND_BLAS, 0, ref, &n_ref);
         for (size_t i = 0; i < 2; i++) {
             if (!dlfs_backend_available(fast[i]))
                 continue;
-            train_chapter(b, kind, fast[i], got, &n_got);
-            train_chapter(b, kind, fast[i], again, &n_again);
+            train_chapter(b, kind, fast[i], 0, got, &n_got);
+            train_chapter(b, kind, fast[i], 1, again, &n_again);
             assert_int_equal(n_got, n_ref);
             const double e = tu_rel_err_n(got, ref, n_ref);
             print_message("%s on Boston, %s against blas: %.3g relative\n",
@@ -427,10 +432,49 @@ static void test_boston_training(void **state)
             assert_true(e <= 1e-9);
             if (!dlfs_have_xsmm())   /* auto is then blas, to the bit */
                 assert_memory_equal(got, ref, n_ref * sizeof *ref);
-            /* reruns are the same bits */
+            /* reruns are the same bits, the kernels made ahead or not */
             assert_memory_equal(got, again, n_got * sizeof *got);
         }
     }
+}
+
+/* dlfs_model_prepare refuses what training would, and changes nothing. */
+static void test_prepare(void **state)
+{
+    (void)state;
+    dlfs_model model, empty = {0};
+    dlfs_train_options o;
+    assert_int_equal(dlfs_model_alloc(&model, DLFS_MODEL_NN, 13, 13, 1), DLFS_OK);
+    assert_int_equal(dlfs_model_train_options_default(&model, &o), DLFS_OK);
+    assert_int_equal(dlfs_model_prepare(NULL, 354, &o), DLFS_ENULL);
+    assert_non_null(strstr(dlfs_error_detail(), "dlfs_model_prepare"));
+    assert_int_equal(dlfs_model_prepare(&empty, 354, &o), DLFS_EINVAL);
+    assert_int_equal(dlfs_model_prepare(&model, 0, &o), DLFS_EINVAL);
+    assert_non_null(strstr(dlfs_error_detail(), "rows"));
+    assert_int_equal(dlfs_model_prepare(&model, 354, NULL), DLFS_ENULL);
+    assert_non_null(strstr(dlfs_error_detail(), "opt"));
+    o.batch_size = 0;
+    assert_int_equal(dlfs_model_prepare(&model, 354, &o), DLFS_EINVAL);
+    assert_non_null(strstr(dlfs_error_detail(), "batch_size"));
+    o.batch_size = 23;
+    size_t n;
+    const double *p = dlfs_model_params(&model, &n);
+    double before[256];
+    memcpy(before, p, n * sizeof *p);
+    for (int be = 0; be < 4; be++) {
+        assert_int_equal(dlfs_model_set_backend(&model, (dlfs_backend)be),
+                         dlfs_backend_available((dlfs_backend)be) ? DLFS_OK : DLFS_EINVAL);
+        /* batches larger than the rows, one row, a short last batch */
+        assert_int_equal(dlfs_model_prepare(&model, 354, &o), DLFS_OK);
+        assert_int_equal(dlfs_model_prepare(&model, 1, &o), DLFS_OK);
+        assert_int_equal(dlfs_model_prepare(&model, 9, &o), DLFS_OK);
+    }
+    assert_memory_equal(before, dlfs_model_params(&model, NULL), n * sizeof *p);
+    dlfs_model_free(&model);
+    /* a closed-form fit has nothing to make */
+    assert_int_equal(dlfs_model_alloc(&model, DLFS_MODEL_OLS, 13, 0, 1), DLFS_OK);
+    assert_int_equal(dlfs_model_prepare(&model, 354, NULL), DLFS_OK);
+    dlfs_model_free(&model);
 }
 
 int main(void)
@@ -440,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_without_or_with_libxsmm),
         cmocka_unit_test(test_step_products),
         cmocka_unit_test(test_gemm),
+        cmocka_unit_test(test_prepare),
         cmocka_unit_test_setup_teardown(test_boston_training, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,6 +139,9 @@ static int fit(const struct fit_plan *plan, const chapter_data *d, dlfs_model *m
     if ((rc = fit_run_options(plan, model, X->rows, &watch, plan->progress, &opt, &total)) ||
         (plan->checkpoint && (rc = attach_names(model, d))))
         return rc;
+    /* the step's libxsmm kernels made here too: the time is the iterations' */
+    if ((st = dlfs_model_prepare(model, X->rows, &opt)))
+        return cli_fail(st, "preparing the training");
     if (interrupt_install() != 0)
         return cli_error(CLI_EXIT_FAILURE, "cannot install the signal handlers");
     t0 = cli_now();

@@ -66,14 +66,15 @@ int dlfs_backend_available(dlfs_backend backend);
 /* 1 when dlfs was built with libxsmm (then xsmm is available and auto uses it). */
 int dlfs_have_xsmm(void);
 
-/* Readies the backend's library now rather than at its first product: for
- * xsmm and auto in a build with libxsmm, libxsmm's own initialisation (its
- * code registry, 8 MB locked in memory; about 6 ms on the machine of the
- * README), which the first training run or dlfs_gemm would otherwise pay
- * inside its time. The kernels themselves are still made per shape, by
- * training before its loop. Optional, idempotent, thread-safe; nothing for
- * blas and naive (OpenBLAS readies itself when it is loaded).
- * DLFS_EINVAL for an unknown backend or xsmm in a build without libxsmm. */
+/* Readies the backend's libraries now rather than at their first product,
+ * which would otherwise pay for it inside its time: for xsmm and auto in a
+ * build with libxsmm, libxsmm's own initialisation (its code registry, 8 MB
+ * locked in memory; about 6 ms on the machine of the README); for blas, xsmm
+ * and auto, one small cblas_dgemm, at which the BLAS sets up its buffers
+ * (about 0.2 ms for OpenBLAS). The kernels themselves are made per shape:
+ * dlfs_model_prepare() makes a training run's ahead of time. Optional,
+ * idempotent, thread-safe; nothing for naive. DLFS_EINVAL for an unknown
+ * backend or xsmm in a build without libxsmm. */
 dlfs_status dlfs_backend_init(dlfs_backend backend);
 
 /* C = alpha * op(A) * op(B) + beta * C, with op(X) = X or X^T.
