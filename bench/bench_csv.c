@@ -17,6 +17,8 @@
  *               not grow with the number of fields.
  * Medians over the repeats are printed last.
  */
+#define _GNU_SOURCE 1   /* RTLD_NEXT */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,10 +34,16 @@
 /* ---- Counting the library's allocations ---------------------------------- */
 
 /* Linked with -Wl,--wrap=malloc,...: every call to malloc from this program
- * and the static library comes here first. */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
+ * and the static library comes here first. The wrappers reach the allocator
+ * through dlsym(RTLD_NEXT), not through --wrap's __real_ symbols, which
+ * libxsmm's archive defines (hidden) for its allocation hooks. The program is
+ * single-threaded. */
+typedef void *(*malloc_fn)(size_t);
+typedef void *(*calloc_fn)(size_t, size_t);
+typedef void *(*realloc_fn)(void *, size_t);
+static malloc_fn real_malloc;
+static calloc_fn real_calloc;
+static realloc_fn real_realloc;
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t n);
@@ -45,19 +53,25 @@ static size_t n_allocs;
 void *__wrap_malloc(size_t n)
 {
     n_allocs++;
-    return __real_malloc(n);
+    if (!real_malloc)
+        *(void **)&real_malloc = dlsym(RTLD_NEXT, "malloc");
+    return real_malloc(n);
 }
 
 void *__wrap_calloc(size_t n, size_t size)
 {
     n_allocs++;
-    return __real_calloc(n, size);
+    if (!real_calloc)
+        *(void **)&real_calloc = dlsym(RTLD_NEXT, "calloc");
+    return real_calloc(n, size);
 }
 
 void *__wrap_realloc(void *p, size_t n)
 {
     n_allocs++;
-    return __real_realloc(p, n);
+    if (!real_realloc)
+        *(void **)&real_realloc = dlsym(RTLD_NEXT, "realloc");
+    return real_realloc(p, n);
 }
 
 /* ---- Memory figures from /proc ------------------------------------------- */

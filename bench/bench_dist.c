@@ -54,7 +54,7 @@ static int parse(int argc, char **argv, options *o)
         { "--warmup", "W", CLI_COUNT, &o->warmup, "steps before them (5)", 0 },
         { "--repeats", "R", CLI_COUNT, &o->repeats, "repeats; the median is reported (5)", 0 },
         { "--model", "nn|linreg", CLI_STRING, &o->model, "the model (nn)", 0 },
-        { "--backend", "blas|naive", CLI_STRING, &o->backend, "matrix products (blas)", 0 },
+        { "--backend", "B", CLI_STRING, &o->backend, "blas, naive, xsmm or auto (blas)", 0 },
         { "--json", NULL, CLI_FLAG, &o->json, "one JSON object on the last line", 0 },
         { NULL, NULL, CLI_FLAG, NULL, NULL, 0 },
     };
@@ -87,10 +87,15 @@ static int make_setup(const options *o, int rank, int ranks, setup *s)
     if (dlfs_model_kind_parse(o->model, &kind) || kind == DLFS_MODEL_OLS)
         return cli_error(CLI_EXIT_USAGE, "--model expects nn or linreg, got '%s'", o->model);
     if (dlfs_backend_parse(o->backend, &be))
-        return cli_error(CLI_EXIT_USAGE, "--backend expects blas or naive, got '%s'", o->backend);
+        return cli_error(CLI_EXIT_USAGE, "--backend expects blas, naive, xsmm or auto, got '%s'",
+                         o->backend);
+    if (!dlfs_backend_available(be))
+        return cli_error(CLI_EXIT_USAGE, "--backend %s: this dlfs was built without libxsmm "
+                         "(meson option xsmm)", o->backend);
     dlfs_status st = dlfs_model_alloc(&s->model, kind, o->features,
                                       kind == DLFS_MODEL_NN ? o->hidden : 0, 1);
     if (!st) st = dlfs_model_set_backend(&s->model, be);
+    if (!st) st = dlfs_backend_init(be);
     if (!st) st = dlfs_matrix_alloc(&s->X, n, o->features);
     if (!st) st = dlfs_matrix_alloc(&s->y, n, 1);
     if (st)

@@ -1,6 +1,6 @@
 /* bench/bench_gemm.c - dlfs-bench-gemm: what BLAS buys over the naive loop.
  *
- * Times C = op(A) . op(B) through dlfs_gemm() with both backends, for the three
+ * Times C = op(A) . op(B) through dlfs_gemm() with each backend, for the three
  * product shapes the models use:
  *     NN  X . W      op(A) = A,   op(B) = B
  *     TN  X^T . G    op(A) = A^T, op(B) = B
@@ -10,6 +10,13 @@
  * sample repeats the product until it lasts at least --min-time, so tiny
  * products are not lost in the clock's resolution. The naive loop is skipped
  * above --max-naive (its cost grows as n^3 and would dominate the sweep).
+ *
+ * xsmm and auto are timed as the training loop runs them: the kernel made
+ * once before the timing, then called. A product libxsmm has no kernel for
+ * (auto above its crossover; NT unless K is 1) is timed through dlfs_gemm,
+ * which is cblas_dgemm then, and marked "(blas)". --crossover sweeps cubes
+ * with blas and xsmm and prints, per op, the largest size at which libxsmm
+ * is still the faster: what DLFS_XSMM_CROSSOVER is set from.
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +26,7 @@
 #include <dlfs/dlfs.h>
 
 #include "bench_util.h"
+#include "xsmm.h"
 #include "cli.h"
 #include "files.h"
 #include "json.h"
@@ -42,10 +50,15 @@ typedef struct row {
     double blas_s;    /* median seconds per product */
     double naive_s;   /* NaN when skipped */
     double max_diff;  /* max |C_blas - C_naive| / max |C_blas|; NaN when skipped */
+    double xsmm_s, auto_s;        /* NaN when not run */
+    double xsmm_diff, auto_diff;  /* max |C - C_blas| / max |C_blas| */
+    int xsmm_kernel, auto_kernel; /* 1: a libxsmm kernel, 0: cblas_dgemm */
 } row;
 
 typedef struct options {
     int ops[3];             /* which of NN, TN, NT to run */
+    int backends[BENCH_BACKENDS];  /* by dlfs_backend value; blas always runs */
+    int crossover;          /* --crossover: print where xsmm stops winning */
     shape sizes[MAX_SIZES];
     size_t n_sizes;
     size_t max_naive;       /* skip naive when cbrt(M N K) exceeds this */
@@ -60,13 +73,18 @@ typedef struct options {
 
 #define DEFAULT_SIZES "23x13x13,32,64,128,256,256x512x256,512,1024,2048"
 #define QUICK_SIZES "23x13x13,64,256"
+#define CROSSOVER_SIZES "4,8,12,16,24,32,48,64,96,128,160,192,256,320,384,448,512,640,768"
 
 static const char usage_text[] =
     "Usage: dlfs-bench-gemm [options]\n"
-    "Times op(A).op(B) with the BLAS and the naive backend of dlfs_gemm for the\n"
-    "three product shapes of the models (NN: X.W, TN: X^T.G, NT: G.W^T).\n"
+    "Times op(A).op(B) with the backends of dlfs_gemm (blas always, the others as\n"
+    "--backend says) for the three product shapes of the models (NN: X.W,\n"
+    "TN: X^T.G, NT: G.W^T).\n"
     "\n"
-    "Speedup is naive time / BLAS time. 'diff' is max|C_blas - C_naive| / max|C|.\n"
+    "Speedup is naive time / BLAS time; 'x blas' is BLAS time / xsmm (or auto) time,\n"
+    "above 1 where libxsmm is faster. 'diff' is max|C - C_blas| / max|C_blas|.\n"
+    "xsmm and auto call a kernel made before the timing, as training does; where\n"
+    "there is none the time is cblas_dgemm's, marked (blas).\n"
     "OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS are read by OpenBLAS at start-up.\n";
 
 static int parse_shape(const char *s, shape *out)
@@ -116,22 +134,37 @@ static int parse_sizes(const char *list, options *o)
 
 /* --quick's values where no option gave them; then the ranges and lists. */
 static int finish_args(const cli_option *table, int quick, const char *ops, const char *sizes,
-                       const size_t v[4], options *o)
+                       const char *backends, const size_t v[4], options *o)
 {
     static const bench_list op_list = {"op", "NN, TN or NT", bench_find_name, op_names, 0};
+    static const bench_list backend_list = {"backend", "blas, naive, xsmm, auto or all",
+                                            bench_find_backend, NULL, 1};
     size_t max_naive = v[0], repeats = v[1], min_time = v[2], threads = v[3];
     if (quick) {
         sizes = cli_given(table, "--sizes") ? sizes : QUICK_SIZES;
         repeats = cli_given(table, "--repeats") ? repeats : 3;
         max_naive = cli_given(table, "--max-naive") ? max_naive : 256;
     }
+    if (o->crossover) {
+        if (!dlfs_have_xsmm())
+            return cli_error(CLI_EXIT_USAGE, "--crossover: this dlfs was built without "
+                             "libxsmm (meson option xsmm)");
+        sizes = cli_given(table, "--sizes") ? sizes : CROSSOVER_SIZES;
+        backends = cli_given(table, "--backend") ? backends : "blas,xsmm";
+    }
     const bench_range ranges[] = {
         {"--max-naive", max_naive, 1, MAX_DIM}, {"--repeats", repeats, 1, 1000},
         {"--min-time", min_time, 1, 10000},     {"--threads", threads, 0, 1024},
     };
     int rc = bench_check_ranges(ranges, sizeof ranges / sizeof ranges[0]);
-    if (rc || (rc = bench_parse_list(&op_list, ops, o->ops, 3)) || (rc = parse_sizes(sizes, o)))
+    if (rc || (rc = bench_parse_list(&op_list, ops, o->ops, 3)) || (rc = parse_sizes(sizes, o))
+        || (rc = bench_parse_list(&backend_list, backends, o->backends, BENCH_BACKENDS)))
         return rc;
+    if (!dlfs_have_xsmm())   /* "all" without libxsmm */
+        o->backends[DLFS_BACKEND_XSMM] = 0;
+    if (o->crossover && !o->backends[DLFS_BACKEND_XSMM])
+        return cli_error(CLI_EXIT_USAGE, "--crossover compares xsmm with blas: --backend "
+                         "must include xsmm");
     o->max_naive = max_naive;
     o->repeats = repeats;
     o->min_time = 1e-3 * (double)min_time;
@@ -142,11 +175,15 @@ static int finish_args(const cli_option *table, int quick, const char *ops, cons
 /* Returns CLI_PARSED to run, else the exit status (after --help or an error). */
 static int parse_args(int argc, char **argv, options *o)
 {
-    const char *ops = "NN,TN,NT", *sizes = DEFAULT_SIZES;
+    const char *ops = "NN,TN,NT", *sizes = DEFAULT_SIZES, *backends = "all";
     size_t v[4] = {512, 7, 2, 0};  /* max-naive, repeats, min-time (ms), threads */
     int quick = 0;
     cli_option table[] = {
         {"--ops", "LIST", CLI_STRING, &ops, "NN,TN,NT (default all three)", 0},
+        {"--backend", "LIST", CLI_STRING, &backends, "of blas, naive, xsmm, auto, or all (the "
+            "default; xsmm" BENCH_HELP_BREAK "when built with libxsmm); blas always runs", 0},
+        {"--crossover", NULL, CLI_FLAG, &o->crossover, "cubes from 4 to 768 with blas and xsmm;"
+            BENCH_HELP_BREAK "prints where libxsmm stops winning", 0},
         {"--sizes", "LIST", CLI_STRING, &sizes, "comma-separated n (n x n x n) or MxNxK, "
             "op(A) M x K," BENCH_HELP_BREAK "op(B) K x N (default " DEFAULT_SIZES ")", 0},
         {"--max-naive", "N", CLI_COUNT, &v[0],
@@ -167,7 +204,7 @@ static int parse_args(int argc, char **argv, options *o)
     int rc = cli_parse(argc - 1, argv + 1, table, usage_text);
     if (rc != CLI_PARSED)
         return rc;
-    return finish_args(table, quick, ops, sizes, v, o);
+    return finish_args(table, quick, ops, sizes, backends, v, o);
 }
 
 static double cube_side(shape s)
@@ -187,10 +224,20 @@ static void fill(dlfs_matrix *a, dlfs_rng *rng)
             a->data[i * a->ld + j] = 2.0 * dlfs_rng_uniform(rng) - 1.0;
 }
 
+/* One product as a backend computes it: k's kernel when it has one, else dlfs_gemm. */
+static void product(dlfs_backend be, const dlfs__mm *k, int op, const dlfs_matrix *A,
+                    const dlfs_matrix *B, dlfs_matrix *C)
+{
+    if (k && k->fn)
+        k->fn(B->data, A->data, C->data);
+    else
+        dlfs_gemm(be, op_ta[op], op_tb[op], 1.0, A, B, 0.0, C);
+}
+
 /* Median seconds per product. One untimed warm-up call (it also loads OpenBLAS's
  * buffers and threads), then samples of `inner` calls each, inner chosen from
  * the warm-up so a sample lasts about o->min_time. */
-static dlfs_status time_product(const options *o, dlfs_backend be, int op,
+static dlfs_status time_product(const options *o, dlfs_backend be, const dlfs__mm *k, int op,
                                 const dlfs_matrix *A, const dlfs_matrix *B, dlfs_matrix *C,
                                 double *seconds)
 {
@@ -199,6 +246,7 @@ static dlfs_status time_product(const options *o, dlfs_backend be, int op,
     double t0 = cli_now();
     if ((st = dlfs_gemm(be, op_ta[op], op_tb[op], 1.0, A, B, 0.0, C)) != DLFS_OK)
         return st;
+    product(be, k, op, A, B, C);
     double first = cli_now() - t0;
 
     size_t inner = 1, n = 0;
@@ -213,11 +261,37 @@ static dlfs_status time_product(const options *o, dlfs_backend be, int op,
     while (n < o->repeats && !(n >= 3 && cli_now() - start > o->budget)) {
         t0 = cli_now();
         for (size_t r = 0; r < inner; r++)
-            dlfs_gemm(be, op_ta[op], op_tb[op], 1.0, A, B, 0.0, C);
+            product(be, k, op, A, B, C);
         samples[n++] = (cli_now() - t0) / (double)inner;
     }
     *seconds = bench_median(samples, n);
     return DLFS_OK;
+}
+
+/* max |C - ref| / max |ref| */
+static double rel_diff(const dlfs_matrix *C, const dlfs_matrix *ref)
+{
+    double diff = 0.0, scale = 0.0;
+    for (size_t i = 0; i < C->rows * C->cols; i++) {
+        diff = fmax(diff, fabs(C->data[i] - ref->data[i]));
+        scale = fmax(scale, fabs(ref->data[i]));
+    }
+    return scale > 0 ? diff / scale : diff;
+}
+
+/* Times the xsmm or auto backend on the product: its kernel made first. */
+static dlfs_status time_xsmm(const options *o, dlfs_backend be, int op, shape s,
+                             const dlfs_matrix *A, const dlfs_matrix *B, dlfs_matrix *C,
+                             const dlfs_matrix *Cb, double *seconds, double *diff, int *kernel)
+{
+    const dlfs__mm k = dlfs__mm_make(be, op_ta[op], op_tb[op], s.m, s.n, s.k, A->ld, B->ld,
+                                     C->ld);
+    dlfs_status st = time_product(o, be, &k, op, A, B, C, seconds);
+    if (!st) {
+        *diff = rel_diff(C, Cb);
+        *kernel = k.fn != NULL;
+    }
+    return st;
 }
 
 static dlfs_status run_one(const options *o, int op, shape s, dlfs_rng *rng, row *out)
@@ -228,31 +302,31 @@ static dlfs_status run_one(const options *o, int op, shape s, dlfs_rng *rng, row
     size_t ar = op_ta[op] == DLFS_TRANS ? s.k : s.m, ac = op_ta[op] == DLFS_TRANS ? s.m : s.k;
     size_t br = op_tb[op] == DLFS_TRANS ? s.n : s.k, bc = op_tb[op] == DLFS_TRANS ? s.k : s.n;
 
-    out->op = op;
-    out->s = s;
-    out->naive_s = NAN;
-    out->max_diff = NAN;
+    *out = (row){.op = op, .s = s, .naive_s = NAN, .max_diff = NAN, .xsmm_s = NAN,
+                 .auto_s = NAN, .xsmm_diff = NAN, .auto_diff = NAN};
     if ((st = dlfs_matrix_alloc(&A, ar, ac)) || (st = dlfs_matrix_alloc(&B, br, bc))
         || (st = dlfs_matrix_alloc(&C, s.m, s.n)) || (st = dlfs_matrix_alloc(&Cb, s.m, s.n)))
         goto done;
     fill(&A, rng);
     fill(&B, rng);
 
-    if ((st = time_product(o, DLFS_BACKEND_BLAS, op, &A, &B, &C, &out->blas_s)))
+    if ((st = time_product(o, DLFS_BACKEND_BLAS, NULL, op, &A, &B, &C, &out->blas_s)))
         goto done;
     if ((st = dlfs_matrix_copy(&Cb, &C)))
         goto done;
 
-    if (cube_side(s) <= (double)o->max_naive + 1e-9) {
-        if ((st = time_product(o, DLFS_BACKEND_NAIVE, op, &A, &B, &C, &out->naive_s)))
+    if (o->backends[DLFS_BACKEND_NAIVE] && cube_side(s) <= (double)o->max_naive + 1e-9) {
+        if ((st = time_product(o, DLFS_BACKEND_NAIVE, NULL, op, &A, &B, &C, &out->naive_s)))
             goto done;
-        double diff = 0.0, scale = 0.0;
-        for (size_t i = 0; i < s.m * s.n; i++) {
-            diff = fmax(diff, fabs(C.data[i] - Cb.data[i]));
-            scale = fmax(scale, fabs(Cb.data[i]));
-        }
-        out->max_diff = scale > 0 ? diff / scale : diff;
+        out->max_diff = rel_diff(&C, &Cb);
     }
+    if (o->backends[DLFS_BACKEND_XSMM]
+        && (st = time_xsmm(o, DLFS_BACKEND_XSMM, op, s, &A, &B, &C, &Cb, &out->xsmm_s,
+                           &out->xsmm_diff, &out->xsmm_kernel)))
+        goto done;
+    if (o->backends[DLFS_BACKEND_AUTO])
+        st = time_xsmm(o, DLFS_BACKEND_AUTO, op, s, &A, &B, &C, &Cb, &out->auto_s,
+                       &out->auto_diff, &out->auto_kernel);
 done:
     dlfs_matrix_free(&A);
     dlfs_matrix_free(&B);
@@ -261,36 +335,112 @@ done:
     return st;
 }
 
-static void print_row(FILE *f, const row *r)
+/* The columns of the backends o runs, after op and shape. */
+static void print_header(FILE *f, const options *o)
+{
+    fprintf(f, "%-3s %-14s %12s %9s", "op", "MxNxK", "blas us", "GFLOP/s");
+    if (o->backends[DLFS_BACKEND_NAIVE])
+        fprintf(f, " %12s %9s %9s %9s", "naive us", "GFLOP/s", "speedup", "diff");
+    for (int b = DLFS_BACKEND_XSMM; b <= DLFS_BACKEND_AUTO; b++)
+        if (o->backends[b])
+            fprintf(f, " | %5s %10s %8s %7s %8s", dlfs_backend_name((dlfs_backend)b), "us",
+                    "GFLOP/s", "x blas", "diff");
+    fputc('\n', f);
+}
+
+static void print_row(FILE *f, const options *o, const row *r)
 {
     char dims[48];
     snprintf(dims, sizeof dims, "%zux%zux%zu", r->s.m, r->s.n, r->s.k);
     fprintf(f, "%-3s %-14s %12.3f %9.2f", op_names[r->op], dims, 1e6 * r->blas_s,
             gflops(r->s, r->blas_s));
-    if (isnan(r->naive_s))
-        fprintf(f, " %12s %9s %9s %9s\n", "skipped", "-", "-", "-");
-    else
-        fprintf(f, " %12.3f %9.2f %8.1fx %9.1e\n", 1e6 * r->naive_s,
-                gflops(r->s, r->naive_s), r->naive_s / r->blas_s, r->max_diff);
+    if (o->backends[DLFS_BACKEND_NAIVE]) {
+        if (isnan(r->naive_s))
+            fprintf(f, " %12s %9s %9s %9s", "skipped", "-", "-", "-");
+        else
+            fprintf(f, " %12.3f %9.2f %8.1fx %9.1e", 1e6 * r->naive_s,
+                    gflops(r->s, r->naive_s), r->naive_s / r->blas_s, r->max_diff);
+    }
+    for (int b = DLFS_BACKEND_XSMM; b <= DLFS_BACKEND_AUTO; b++) {
+        if (!o->backends[b])
+            continue;
+        const int xsmm = b == DLFS_BACKEND_XSMM;
+        const double t = xsmm ? r->xsmm_s : r->auto_s;
+        fprintf(f, " | %-6s %9.3f %8.2f %6.2fx %8.1e",
+                (xsmm ? r->xsmm_kernel : r->auto_kernel) ? "" : "(blas)", 1e6 * t,
+                gflops(r->s, t), r->blas_s / t, xsmm ? r->xsmm_diff : r->auto_diff);
+    }
+    fputc('\n', f);
 }
 
 static const char csv_header[] =
-    "op,m,n,k,blas_ms,blas_gflops,naive_ms,naive_gflops,speedup,max_rel_diff,blas_core\n";
+    "op,m,n,k,blas_ms,blas_gflops,naive_ms,naive_gflops,speedup,max_rel_diff,"
+    "xsmm_ms,xsmm_gflops,xsmm_kernel,auto_ms,auto_gflops,auto_kernel,blas_core\n";
+
+/* A value of the CSV table: empty for NaN (not run). */
+static void csv_value(FILE *f, double v)
+{
+    if (isnan(v))
+        fputc(',', f);
+    else
+        fprintf(f, "%.6g,", v);
+}
 
 /* A row of the CSV table (bench_csv_row). */
 static void csv_row(FILE *f, const void *rows, size_t i, const char *core)
 {
     const row *r = (const row *)rows + i;
-    fprintf(f, "%s,%zu,%zu,%zu,%.6g,%.6g,", op_names[r->op], r->s.m, r->s.n, r->s.k,
-            1e3 * r->blas_s, gflops(r->s, r->blas_s));
-    if (isnan(r->naive_s))
-        fprintf(f, ",,,,%s\n", core);
-    else
-        fprintf(f, "%.6g,%.6g,%.6g,%.3g,%s\n", 1e3 * r->naive_s, gflops(r->s, r->naive_s),
-                r->naive_s / r->blas_s, r->max_diff, core);
+    fprintf(f, "%s,%zu,%zu,%zu,", op_names[r->op], r->s.m, r->s.n, r->s.k);
+    csv_value(f, 1e3 * r->blas_s);
+    csv_value(f, gflops(r->s, r->blas_s));
+    csv_value(f, 1e3 * r->naive_s);
+    csv_value(f, gflops(r->s, r->naive_s));
+    csv_value(f, r->naive_s / r->blas_s);
+    csv_value(f, r->max_diff);
+    csv_value(f, 1e3 * r->xsmm_s);
+    csv_value(f, gflops(r->s, r->xsmm_s));
+    fprintf(f, "%s,", isnan(r->xsmm_s) ? "" : r->xsmm_kernel ? "xsmm" : "blas");
+    csv_value(f, 1e3 * r->auto_s);
+    csv_value(f, gflops(r->s, r->auto_s));
+    fprintf(f, "%s,%s\n", isnan(r->auto_s) ? "" : r->auto_kernel ? "xsmm" : "blas", core);
 }
 
-/* One object per row; a skipped naive loop leaves its members null (NaN). */
+/* Per op, of the cubes timed with both: the largest n at which libxsmm was
+ * faster than cblas_dgemm, and the smallest above which it never was. */
+static void print_crossover(FILE *f, const row *rows, size_t n)
+{
+    fprintf(f, "\ncrossover, xsmm against blas (cubes n x n x n):\n");
+    for (int op = 0; op < 3; op++) {
+        size_t last_win = 0, first_loss = 0, runs = 0;
+        for (size_t i = 0; i < n; i++) {
+            const row *r = &rows[i];
+            if (r->op != op || r->s.m != r->s.n || r->s.n != r->s.k || isnan(r->xsmm_s)
+                || !r->xsmm_kernel)
+                continue;
+            runs++;
+            if (r->xsmm_s < r->blas_s)
+                last_win = r->s.m;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const row *r = &rows[i];
+            if (r->op == op && r->s.m == r->s.n && r->s.n == r->s.k && !isnan(r->xsmm_s)
+                && r->xsmm_kernel && r->s.m > last_win && (!first_loss || r->s.m < first_loss))
+                first_loss = r->s.m;
+        }
+        if (!runs)
+            fprintf(f, "  %-3s no libxsmm kernel at these sizes\n", op_names[op]);
+        else if (!first_loss)
+            fprintf(f, "  %-3s xsmm faster up to the largest size, %zu (r n c %zu)\n",
+                    op_names[op], last_win, last_win * last_win * last_win);
+        else
+            fprintf(f, "  %-3s xsmm faster up to n = %zu (r n c %zu), blas from n = %zu\n",
+                    op_names[op], last_win, last_win * last_win * last_win, first_loss);
+    }
+    fprintf(f, "auto takes libxsmm up to r n c = %zu\n", (size_t)DLFS_XSMM_CROSSOVER);
+}
+
+/* One object per row; a backend not run (or a skipped naive loop) leaves
+ * its members null (NaN). */
 static void write_json(FILE *out, const row *rows, size_t n, const char *core)
 {
     cli_json j;
@@ -307,6 +457,18 @@ static void write_json(FILE *out, const row *rows, size_t n, const char *core)
         cli_json_number(&j, "naive_ms", 1e3 * r->naive_s);
         cli_json_number(&j, "naive_gflops", gflops(r->s, r->naive_s));
         cli_json_number(&j, "speedup", r->naive_s / r->blas_s);
+        cli_json_number(&j, "xsmm_ms", 1e3 * r->xsmm_s);
+        cli_json_number(&j, "xsmm_gflops", gflops(r->s, r->xsmm_s));
+        if (isnan(r->xsmm_s))
+            cli_json_null(&j, "xsmm_kernel");
+        else
+            cli_json_string(&j, "xsmm_kernel", r->xsmm_kernel ? "xsmm" : "blas");
+        cli_json_number(&j, "auto_ms", 1e3 * r->auto_s);
+        cli_json_number(&j, "auto_gflops", gflops(r->s, r->auto_s));
+        if (isnan(r->auto_s))
+            cli_json_null(&j, "auto_kernel");
+        else
+            cli_json_string(&j, "auto_kernel", r->auto_kernel ? "xsmm" : "blas");
         cli_json_string(&j, "blas_core", core);
         cli_json_close(&j, '}');
     }
@@ -393,8 +555,7 @@ static int run_all(const options *o, row *rows, size_t *n_rows)
     dlfs_rng_seed(&rng, 2019);
     printf("\nproducts C = op(A).op(B), MxNxK: op(A) M x K, op(B) K x N; median of %zu; "
            "naive up to %zu\n", o->repeats, o->max_naive);
-    printf("%-3s %-14s %12s %9s %12s %9s %9s %9s\n", "op", "MxNxK", "blas us", "GFLOP/s",
-           "naive us", "GFLOP/s", "speedup", "diff");
+    print_header(stdout, o);
     fflush(stdout);
     *n_rows = 0;
     for (int op = 0; op < 3; op++) {
@@ -404,7 +565,7 @@ static int run_all(const options *o, row *rows, size_t *n_rows)
             dlfs_status st = run_one(o, op, o->sizes[i], &rng, &rows[*n_rows]);
             if (st)
                 return cli_fail(st, op_names[op]);
-            print_row(stdout, &rows[(*n_rows)++]);
+            print_row(stdout, o, &rows[(*n_rows)++]);
             fflush(stdout);
         }
     }
@@ -432,6 +593,8 @@ int main(int argc, char **argv)
         free(rows);
         return rc;
     }
+    if (o.crossover)
+        print_crossover(stdout, rows, n_rows);
     if (o.csv && bench_write_csv(o.csv, csv_header, csv_row, rows, n_rows, info.core))
         rc = CLI_EXIT_FAILURE;
     if (o.png) {

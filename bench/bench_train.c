@@ -18,8 +18,9 @@
  *     dO1  = dP . W2^T     NT  B x h from m
  *     dW1  = X^T . dN1     TN  k x h from B
  * and for the regression N = X . W (NN, B x m from k), dW = X^T . dP (TN, k x m
- * from B). The floor is the BLAS one for both backends, so a naive row's ratio
- * says how far the reference loop is from what BLAS reaches.
+ * from B). The floor is the BLAS one for every backend, so a naive row's ratio
+ * says how far the reference loop is from what BLAS reaches, and an xsmm or
+ * auto row's ratio below 1 says its step beats BLAS's products alone.
  */
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #include "cli.h"
 #include "files.h"
 #include "json.h"
+#include "step_parts.h"
 
 #define MAX_CONFIGS 64
 #define MAX_DIM 65536
@@ -60,13 +62,14 @@ typedef struct config {
     /* results */
     size_t steps;          /* step samples taken */
     double ms_per_step;    /* median */
+    double mean_ms;        /* the timed steps' total over their number, median over runs */
     double floor_ms;       /* median of the floor */
     size_t rows;           /* rows in the synthetic set */
 } config;
 
 typedef struct options {
     int models[2];         /* of bench_kinds */
-    int backends[2];       /* by dlfs_backend value */
+    int backends[BENCH_BACKENDS];  /* by dlfs_backend value */
     int sizes[N_PRESETS];
     int custom;
     size_preset custom_size;
@@ -76,6 +79,7 @@ typedef struct options {
     double lr;
     const char *csv;
     int json;
+    int parts;             /* --parts: where each step's time goes, instead */
 } options;
 
 static const char usage_text[] =
@@ -87,9 +91,12 @@ static const char usage_text[] =
     "--batch, --features, --hidden and --outputs give a custom size (unset ones from\n"
     "the chapter: 23, 13, 13, 1); alone it replaces --sizes, with --sizes it is added.\n"
     "\n"
-    "ratio = ms/step / floor ms/step. The floor is the BLAS products for both\n"
-    "backends. OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS are read by OpenBLAS at\n"
-    "start-up.\n";
+    "ms/step is the median step; mean ms is the timed steps' total over their\n"
+    "number (each pass's reshuffle and short last batch included): what an\n"
+    "iteration costs in a run. ratio = ms/step / floor ms/step. The floor is the step's products through\n"
+    "cblas_dgemm for every backend, so a ratio below 1 is a step faster than BLAS's\n"
+    "products alone (xsmm, auto). OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS are\n"
+    "read by OpenBLAS at start-up.\n";
 
 /* The option values as given, before --quick and the checks. */
 typedef struct raw_args {
@@ -114,13 +121,6 @@ static int find_model(const char *item, const void *ctx)
     return kind == bench_kinds[0] ? 0 : 1;
 }
 
-static int find_backend(const char *item, const void *ctx)
-{
-    dlfs_backend b;
-    (void)ctx;
-    return dlfs_backend_parse(item, &b) == DLFS_OK ? (int)b : BENCH_UNKNOWN;
-}
-
 static int find_preset(const char *item, const void *ctx)
 {
     (void)ctx;
@@ -135,8 +135,8 @@ static int find_preset(const char *item, const void *ctx)
 static int finish_args(const cli_option *table, raw_args *a, options *o)
 {
     static const bench_list model_list = {"model", "linreg, nn or all", find_model, NULL, 1};
-    static const bench_list backend_list = {"backend", "blas, naive or all", find_backend,
-                                            NULL, 1};
+    static const bench_list backend_list = {"backend", "blas, naive, xsmm, auto or all",
+                                            bench_find_backend, NULL, 1};
     static const bench_list size_list = {"size", "chapter, medium, large or all", find_preset,
                                          NULL, 1};
     if (a->quick) {
@@ -153,7 +153,7 @@ static int finish_args(const cli_option *table, raw_args *a, options *o)
     };
     int rc = bench_check_ranges(ranges, sizeof ranges / sizeof ranges[0]);
     if (rc || (rc = bench_parse_list(&model_list, a->models, o->models, 2))
-        || (rc = bench_parse_list(&backend_list, a->backends, o->backends, 2))
+        || (rc = bench_parse_list(&backend_list, a->backends, o->backends, BENCH_BACKENDS))
         || (rc = bench_parse_list(&size_list, a->sizes, o->sizes, N_PRESETS)))
         return rc;
     if (strcmp(a->init, "normal") != 0 && strcmp(a->init, "scaled") != 0)
@@ -179,7 +179,8 @@ static int parse_args(int argc, char **argv, options *o)
     cli_option table[] = {
         {"--model", "M", CLI_STRING, &a.models,
             "linreg, nn or all (default all); ols has no steps to time", 0},
-        {"--backend", "B", CLI_STRING, &a.backends, "blas, naive or all (default all)", 0},
+        {"--backend", "B", CLI_STRING, &a.backends, "blas, naive, xsmm, auto or all (default all;"
+            BENCH_HELP_BREAK "xsmm only when built with libxsmm)", 0},
         {"--sizes", "LIST", CLI_STRING, &a.sizes, "of chapter (B=23 k=13 h=13), medium "
             "(B=64 k=64 h=128)," BENCH_HELP_BREAK "large (B=256 k=256 h=512); default all three",
             0},
@@ -200,6 +201,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"--quick", NULL, CLI_FLAG, &a.quick, "chapter size, 30 steps, 5 warm-up (for meson "
             "test --benchmark)" BENCH_HELP_BREAK "(where --sizes, --steps, --warmup do not "
             "say otherwise)", 0},
+        {"--parts", NULL, CLI_FLAG, &o->parts, "time each part of the step alone instead, in"
+            BENCH_HELP_BREAK "samples of --steps calls (gather, products, passes)", 0},
         {"--csv", "FILE", CLI_STRING, &o->csv, "also write the table as CSV", 0},
         {"--json", NULL, CLI_FLAG, &o->json,
             "print the results as one JSON array on the last line", 0},
@@ -380,6 +383,7 @@ static dlfs_status run_time(const options *o, config *c, run_bufs *r)
     opt.on_loss = on_loss;
 
     size_t ns = 0, nf = 0;
+    double means[1000];
     for (size_t k = 0; k < o->repeats; k++) {
         /* The step, as the trainer runs it. */
         stamps sp = {r->t, 0, per_run};
@@ -390,6 +394,8 @@ static dlfs_status run_time(const options *o, config *c, run_bufs *r)
             return st;
         for (size_t i = o->warmup + 1; i < sp.n; i++)
             r->step_s[ns++] = r->t[i] - r->t[i - 1];
+        means[k] = sp.n > o->warmup + 1 ? (r->t[sp.n - 1] - r->t[o->warmup])
+                                              / (double)(sp.n - 1 - o->warmup) : NAN;
 
         /* The floor, timed the same way: gaps between stamps. */
         for (size_t i = 0; i < per_run; i++) {
@@ -401,6 +407,7 @@ static dlfs_status run_time(const options *o, config *c, run_bufs *r)
     }
     c->steps = ns;
     c->ms_per_step = 1e3 * bench_median(r->step_s, ns);
+    c->mean_ms = 1e3 * bench_median(means, o->repeats);
     c->floor_ms = 1e3 * bench_median(r->floor_s, nf);
     return DLFS_OK;
 }
@@ -419,8 +426,8 @@ static dlfs_status run_config(const options *o, config *c)
 
 static void print_header(FILE *f)
 {
-    fprintf(f, "%-7s %-6s %-8s %5s %5s %5s %3s %6s %11s %11s %7s\n", "model", "backend",
-            "size", "B", "k", "h", "m", "steps", "ms/step", "floor ms", "ratio");
+    fprintf(f, "%-7s %-6s %-8s %5s %5s %5s %3s %6s %11s %11s %11s %7s\n", "model", "backend",
+            "size", "B", "k", "h", "m", "steps", "ms/step", "mean ms", "floor ms", "ratio");
 }
 
 static void print_config(FILE *f, const config *c)
@@ -430,15 +437,15 @@ static void print_config(FILE *f, const config *c)
         snprintf(h, sizeof h, "%zu", c->size.hidden);
     else
         snprintf(h, sizeof h, "-");
-    fprintf(f, "%-7s %-7s %-8s %5zu %5zu %5s %3zu %6zu %11.6f %11.6f %7.3f\n",
+    fprintf(f, "%-7s %-7s %-8s %5zu %5zu %5s %3zu %6zu %11.6f %11.6f %11.6f %7.3f\n",
             dlfs_model_kind_name(c->model), dlfs_backend_name(c->backend), c->size.name,
             c->size.batch, c->size.features, h, c->size.outputs, c->steps,
-            c->ms_per_step, c->floor_ms, c->ms_per_step / c->floor_ms);
+            c->ms_per_step, c->mean_ms, c->floor_ms, c->ms_per_step / c->floor_ms);
 }
 
 static const char csv_header[] =
     "model,backend,size,batch,features,hidden,outputs,rows,steps,ms_per_step,"
-    "floor_ms_per_step,ratio,blas_core\n";
+    "floor_ms_per_step,ratio,blas_core,mean_ms_per_step\n";
 
 /* A row of the CSV table (bench_csv_row); hidden is empty for the regression. */
 static void csv_row(FILE *f, const void *rows, size_t i, const char *core)
@@ -448,8 +455,8 @@ static void csv_row(FILE *f, const void *rows, size_t i, const char *core)
             dlfs_backend_name(c->backend), c->size.name, c->size.batch, c->size.features);
     if (c->model == DLFS_MODEL_NN)
         fprintf(f, "%zu", c->size.hidden);
-    fprintf(f, ",%zu,%zu,%zu,%.6g,%.6g,%.6g,%s\n", c->size.outputs, c->rows, c->steps,
-            c->ms_per_step, c->floor_ms, c->ms_per_step / c->floor_ms, core);
+    fprintf(f, ",%zu,%zu,%zu,%.6g,%.6g,%.6g,%s,%.6g\n", c->size.outputs, c->rows, c->steps,
+            c->ms_per_step, c->floor_ms, c->ms_per_step / c->floor_ms, core, c->mean_ms);
 }
 
 /* hidden is null for the regression, which has no hidden layer. */
@@ -473,6 +480,7 @@ static void write_json(FILE *out, const config *cs, size_t n, const char *core, 
         cli_json_size(&j, "rows", c->rows);
         cli_json_size(&j, "steps", c->steps);
         cli_json_number(&j, "ms_per_step", c->ms_per_step);
+        cli_json_number(&j, "mean_ms_per_step", c->mean_ms);
         cli_json_number(&j, "floor_ms_per_step", c->floor_ms);
         cli_json_number(&j, "ratio", c->ms_per_step / c->floor_ms);
         cli_json_number(&j, "threads", threads);
@@ -482,23 +490,25 @@ static void write_json(FILE *out, const config *cs, size_t n, const char *core, 
     bench_json_array_end(&j);
 }
 
-/* For each BLAS row with a naive twin: how much faster the BLAS step is. */
+/* For each row of another backend with a BLAS twin: its step time over
+ * BLAS's (naive: how much slower the loop is; xsmm, auto: below 1 is faster). */
 static void print_speedups(FILE *f, const config *cs, size_t n)
 {
     int header = 0;
     for (size_t i = 0; i < n; i++) {
-        if (cs[i].backend != DLFS_BACKEND_BLAS)
+        if (cs[i].backend == DLFS_BACKEND_BLAS)
             continue;
         for (size_t j = 0; j < n; j++) {
-            if (cs[j].backend != DLFS_BACKEND_NAIVE || cs[j].model != cs[i].model
+            if (cs[j].backend != DLFS_BACKEND_BLAS || cs[j].model != cs[i].model
                 || strcmp(cs[j].size.name, cs[i].size.name) != 0)
                 continue;
             if (!header) {
-                fprintf(f, "\nstep time, naive / blas:\n");
+                fprintf(f, "\nstep time over blas's:\n");
                 header = 1;
             }
-            fprintf(f, "  %-7s %-8s %7.2fx\n", dlfs_model_kind_name(cs[i].model),
-                    cs[i].size.name, cs[j].ms_per_step / cs[i].ms_per_step);
+            fprintf(f, "  %-7s %-8s %-6s %8.3fx\n", dlfs_model_kind_name(cs[i].model),
+                    cs[i].size.name, dlfs_backend_name(cs[i].backend),
+                    cs[i].ms_per_step / cs[j].ms_per_step);
         }
     }
 }
@@ -510,13 +520,13 @@ static size_t make_configs(const options *o, config *cs)
     size_t n = 0;
     for (int m = 0; m < 2; m++)
         for (size_t s = 0; s < N_PRESETS + 1; s++)
-            for (int b = 0; b < 2; b++) {
-                if (!o->models[m] || !o->backends[b])
+            for (int b = 0; b < BENCH_BACKENDS; b++) {
+                if (!o->models[m] || !o->backends[b] || !dlfs_backend_available((dlfs_backend)b))
                     continue;
                 if (s < N_PRESETS ? !o->sizes[s] : !o->custom)
                     continue;
                 cs[n++] = (config){.model = bench_kinds[m],
-                                   .backend = b ? DLFS_BACKEND_NAIVE : DLFS_BACKEND_BLAS,
+                                   .backend = (dlfs_backend)b,
                                    .size = s < N_PRESETS ? presets[s] : o->custom_size};
             }
     return n;
@@ -543,6 +553,17 @@ int main(int argc, char **argv)
     dlfs_blas_info info;
     if ((rc = bench_blas_setup(stdout, o.threads, &info)) != 0)
         return rc;
+    if (o.parts) {
+        for (size_t i = 0; i < n; i++) {
+            const config *c = &cs[i];
+            const size_t rows = o.rows ? o.rows : 8 * c->size.batch;
+            if ((rc = bench_step_parts(stdout, c->model, c->backend, c->size.name, rows,
+                                       c->size.batch, c->size.features, c->size.hidden,
+                                       c->size.outputs, o.steps)) != 0)
+                return rc;
+        }
+        return 0;
+    }
     printf("\none training step vs its dgemm floor; median of %zu steps x %zu run%s after "
            "%zu warm-up, %d BLAS thread%s\n", o.steps, o.repeats, o.repeats == 1 ? "" : "s",
            o.warmup, info.threads, info.threads == 1 ? "" : "s");

@@ -61,6 +61,20 @@ int bench_parse_list(const bench_list *l, const char *text, int *flags, size_t n
     return 0;
 }
 
+int bench_find_backend(const char *item, const void *ctx)
+{
+    dlfs_backend b;
+    (void)ctx;
+    if (dlfs_backend_parse(item, &b) != DLFS_OK)
+        return BENCH_UNKNOWN;
+    if (!dlfs_backend_available(b)) {
+        cli_error(CLI_EXIT_USAGE, "--backend %s: this dlfs was built without libxsmm "
+                  "(meson option xsmm)", item);
+        return BENCH_REFUSED;
+    }
+    return (int)b;
+}
+
 int bench_find_name(const char *item, const void *names)
 {
     const char *const *p = names;

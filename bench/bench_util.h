@@ -14,11 +14,12 @@
 
 #include <dlfs/dlfs.h>
 
+#include "cli.h"
 #include "json.h"
 
 /* Continues an option's help on the next line, under the help column of
  * cli_print_help ("  %-26s "). */
-#define BENCH_HELP_BREAK "\n                             "
+#define BENCH_HELP_BREAK CLI_HELP_BREAK
 
 /* Median of x[0..n) (sorts x in place); NaN when n == 0. */
 double bench_median(double *x, size_t n);
@@ -49,6 +50,11 @@ int bench_parse_list(const bench_list *l, const char *text, int *flags, size_t n
 
 /* A bench_lookup over a NULL-terminated array of names (ctx). */
 int bench_find_name(const char *item, const void *names);
+
+/* A bench_lookup of backends (ctx unused): the dlfs_backend value; xsmm in a
+ * build without libxsmm is refused, saying so. */
+int bench_find_backend(const char *item, const void *ctx);
+#define BENCH_BACKENDS 4   /* blas, naive, xsmm, auto: by dlfs_backend value */
 
 /* The range an option's value must lie in (cli_parse checks only its form). */
 typedef struct bench_range {

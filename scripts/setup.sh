@@ -4,7 +4,7 @@
 # Uses sudo for apt-get when not run as root.
 set -eu
 
-packages="gcc libc6-dev meson ninja-build pkg-config libopenblas-dev libcmocka-dev libplplot-dev plplot-driver-cairo libopenmpi-dev openmpi-bin cmake groff-base"
+packages="gcc libc6-dev meson ninja-build pkg-config libopenblas-dev libcmocka-dev libplplot-dev plplot-driver-cairo libopenmpi-dev openmpi-bin libxsmm-dev cmake groff-base"
 if [ "${DLFS_EXTRA_PACKAGES:-}" ]; then
     packages="$packages $DLFS_EXTRA_PACKAGES"
 fi

@@ -117,7 +117,7 @@ static dlfs_status check_run(const struct fields *f, dlfs_status bad, const char
         return dlfs__fail(bad, "%s: %s: init %u is unknown (0 normal, 1 scaled)", fn, src,
                           (unsigned)f->init);
     if (f->backend > INT_MAX || !dlfs_backend_name((dlfs_backend)f->backend))
-        return dlfs__fail(bad, "%s: %s: backend %u is unknown (0 blas, 1 naive)", fn, src,
+        return dlfs__fail(bad, "%s: %s: backend %u is unknown (0 blas, 1 naive, 2 xsmm, 3 auto)", fn, src,
                           (unsigned)f->backend);
     if (f->ranks == 0)
         return dlfs__fail(bad, "%s: %s: ranks is 0", fn, src);

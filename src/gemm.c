@@ -4,7 +4,8 @@
  *     X . W       (NO_TRANS, NO_TRANS)   forward
  *     X^T . G     (TRANS, NO_TRANS)      weight gradients
  *     G . W^T     (NO_TRANS, TRANS)      gradient flowing back to the layer input
- * The backend choosing between the two is named and parsed here too.
+ * The backend choosing between them is named and parsed here too; libxsmm's
+ * kernels for the xsmm and auto backends are made in xsmm.c.
  */
 #include <limits.h>
 #include <string.h>
@@ -15,14 +16,24 @@
 #include <dlfs/matrix.h>
 #include "gemm.h"
 #include "internal.h"
+#include "xsmm.h"
 
 const char *dlfs_backend_name(dlfs_backend backend)
 {
     switch (backend) {
     case DLFS_BACKEND_BLAS: return "blas";
     case DLFS_BACKEND_NAIVE: return "naive";
+    case DLFS_BACKEND_XSMM: return "xsmm";
+    case DLFS_BACKEND_AUTO: return "auto";
     }
     return NULL;
+}
+
+int dlfs_backend_available(dlfs_backend backend)
+{
+    if (backend == DLFS_BACKEND_XSMM)
+        return dlfs_have_xsmm();
+    return dlfs_backend_name(backend) != NULL;
 }
 
 dlfs_status dlfs_backend_parse(const char *name, dlfs_backend *backend)
@@ -33,8 +44,13 @@ dlfs_status dlfs_backend_parse(const char *name, dlfs_backend *backend)
         *backend = DLFS_BACKEND_BLAS;
     else if (strcmp(name, "naive") == 0)
         *backend = DLFS_BACKEND_NAIVE;
+    else if (strcmp(name, "xsmm") == 0)
+        *backend = DLFS_BACKEND_XSMM;
+    else if (strcmp(name, "auto") == 0)
+        *backend = DLFS_BACKEND_AUTO;
     else
-        return dlfs__fail(DLFS_EINVAL, "dlfs_backend_parse: unknown backend '%s' (expected blas or naive)", name);
+        return dlfs__fail(DLFS_EINVAL, "dlfs_backend_parse: unknown backend '%s' (expected blas, "
+                          "naive, xsmm or auto)", name);
     return DLFS_OK;
 }
 
@@ -63,6 +79,7 @@ static void gemm_naive(dlfs_transpose ta, dlfs_transpose tb, double alpha,
     }
 }
 
+/* xsmm and auto without a kernel at hand are cblas_dgemm (see dlfs/gemm.h). */
 void dlfs__gemm(dlfs_backend backend, dlfs_transpose ta, dlfs_transpose tb,
                 double alpha, const dlfs_matrix *A, const dlfs_matrix *B,
                 double beta, dlfs_matrix *C)
@@ -94,8 +111,11 @@ dlfs_status dlfs_gemm(dlfs_backend backend, dlfs_transpose trans_a, dlfs_transpo
         (st = dlfs_matrix_check(B, "dlfs_gemm: B")) ||
         (st = dlfs_matrix_check(C, "dlfs_gemm: C")))
         return st;
-    if (backend != DLFS_BACKEND_BLAS && backend != DLFS_BACKEND_NAIVE)
+    if (!dlfs_backend_name(backend))
         return dlfs__fail(DLFS_EINVAL, "dlfs_gemm: unknown backend %d", (int)backend);
+    if (!dlfs_backend_available(backend))
+        return dlfs__fail(DLFS_EINVAL, "dlfs_gemm: backend %s: this dlfs was built without "
+                          "libxsmm (meson option xsmm)", dlfs_backend_name(backend));
     if ((trans_a != DLFS_NO_TRANS && trans_a != DLFS_TRANS) ||
         (trans_b != DLFS_NO_TRANS && trans_b != DLFS_TRANS))
         return dlfs__fail(DLFS_EINVAL, "dlfs_gemm: transpose flags must be DLFS_NO_TRANS or DLFS_TRANS");
@@ -111,6 +131,9 @@ dlfs_status dlfs_gemm(dlfs_backend backend, dlfs_transpose trans_a, dlfs_transpo
         !fits_blasint(C->ld))
         return dlfs__fail(DLFS_EOVERFLOW, "dlfs_gemm: a dimension exceeds the BLAS integer range (%d)",
                           INT_MAX);
-    dlfs__gemm(backend, trans_a, trans_b, alpha, A, B, beta, C);
+    if (backend == DLFS_BACKEND_XSMM || backend == DLFS_BACKEND_AUTO)
+        dlfs__gemm_xsmm(backend, trans_a, trans_b, alpha, A, B, beta, C);
+    else
+        dlfs__gemm(backend, trans_a, trans_b, alpha, A, B, beta, C);
     return DLFS_OK;
 }

@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "kernels.h"
 #include "model_passes.h"
+#include "xsmm.h"
 
 dlfs_status dlfs_linreg_alloc(dlfs_linreg *model, size_t k, size_t m)
 {
@@ -115,24 +116,26 @@ void dlfs_linreg_forward_info_free(dlfs_linreg_forward_info *info)
 }
 
 void dlfs__linreg_forward(const dlfs_linreg *model, const dlfs_matrix *X, const dlfs_matrix *y,
-                          dlfs_linreg_forward_info *info, int summed)
+                          dlfs_linreg_forward_info *info, int summed, const dlfs__step_mm *mm)
 {
     const size_t bs = X->rows;
     info->X = *X;
     info->y = *y;
     info->N.rows = info->P.rows = info->dL_dP.rows = bs;
 
-    dlfs__gemm(model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W, 0.0, &info->N); /* N = X.W */
+    dlfs__gemm_k(mm ? &mm->fwd1 : NULL, model->backend, DLFS_NO_TRANS, DLFS_NO_TRANS, X, &model->W,
+                 &info->N); /* N = X.W */
     info->loss = dlfs__bias_mse_grad(&info->dL_dP, &info->P, &info->N, model->B.data, y, summed); /* P = N + B; L, dL/dP */
 }
 
 void dlfs__linreg_gradients(const dlfs_linreg *model, const dlfs_linreg_forward_info *info,
-                            dlfs_linreg *grad)
+                            dlfs_linreg *grad, const dlfs__step_mm *mm)
 {
     /* dL/dN = dL/dP . dP/dN = dL/dP, since dP/dN is all ones. */
     const dlfs_matrix *dL_dN = &info->dL_dP;
     /* dL/dW = dN/dW^T . dL/dN = X^T . dL/dN */
-    dlfs__gemm(model->backend, DLFS_TRANS, DLFS_NO_TRANS, 1.0, &info->X, dL_dN, 0.0, &grad->W);
+    dlfs__gemm_k(mm ? &mm->grad1 : NULL, model->backend, DLFS_TRANS, DLFS_NO_TRANS, &info->X, dL_dN,
+                 &grad->W);
     /* dL/dB = dL/dP summed over the rows the bias was broadcast to */
     dlfs__row_sum(grad->B.data, &info->dL_dP);
 }
@@ -164,7 +167,7 @@ dlfs_status dlfs_linreg_forward(const dlfs_linreg *model, const dlfs_matrix *X, 
     if ((st = dlfs_matrix_check_finite(X, "dlfs_linreg_forward: X")) ||
         (st = dlfs_matrix_check_finite(y, "dlfs_linreg_forward: y")))
         return st;
-    dlfs__linreg_forward(model, X, y, info, 0);
+    dlfs__linreg_forward(model, X, y, info, 0, NULL);
     if (loss)
         *loss = info->loss;
     return DLFS_OK;
@@ -182,7 +185,7 @@ dlfs_status dlfs_linreg_gradients(const dlfs_linreg *model, const dlfs_linreg_fo
         return dlfs__fail(DLFS_ENULL, "%s: info is %s", fn, info ? "not allocated" : "NULL");
     if (!info->X.data || info->X.cols != model->k || info->N.cols != model->m)
         return dlfs__fail(DLFS_EINVAL, "%s: info does not hold a forward pass of this model", fn);
-    dlfs__linreg_gradients(model, info, grad);
+    dlfs__linreg_gradients(model, info, grad, NULL);
     return DLFS_OK;
 }
 

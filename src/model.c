@@ -121,6 +121,9 @@ dlfs_status dlfs_model_set_backend(dlfs_model *model, dlfs_backend backend)
         return st;
     if (!dlfs_backend_name(backend))
         return dlfs__fail(DLFS_EINVAL, "dlfs_model_set_backend: unknown backend %d", (int)backend);
+    if (!dlfs_backend_available(backend))
+        return dlfs__fail(DLFS_EINVAL, "dlfs_model_set_backend: backend %s: this dlfs was built "
+                          "without libxsmm (meson option xsmm)", dlfs_backend_name(backend));
     if (model->kind == DLFS_MODEL_NN)
         model->nn.backend = backend;
     else
@@ -185,6 +188,19 @@ dlfs_status dlfs_model_train(dlfs_model *model, const dlfs_matrix *X, const dlfs
     if (model->kind == DLFS_MODEL_OLS)
         return dlfs_ols_fit(&model->linreg, X, y);
     return dlfs__train(model, X, y, opt, result, fn);
+}
+
+dlfs_status dlfs_model_prepare(dlfs_model *model, size_t rows, const dlfs_train_options *opt)
+{
+    static const char fn[] = "dlfs_model_prepare";
+    dlfs_status st = dlfs__model_check(model, fn);
+    if (st)
+        return st;
+    if (model->kind == DLFS_MODEL_OLS)
+        return DLFS_OK;
+    if (rows == 0)
+        return dlfs__fail(DLFS_EINVAL, "%s: rows must be >= 1", fn);
+    return dlfs__train_prepare(model, rows, opt, fn);
 }
 
 /* ---- Prediction ----------------------------------------------------------- */

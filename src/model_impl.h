@@ -6,6 +6,7 @@
 #include <dlfs/model.h>
 #include <dlfs/nprandom.h>
 #include <dlfs/train.h>
+#include "xsmm.h"
 
 /* 1 for the kinds whose member is a dlfs_linreg (LINREG, OLS). */
 int dlfs__model_is_linear(const dlfs_model *model);
@@ -38,6 +39,10 @@ dlfs_status dlfs__train(dlfs_model *model, const dlfs_matrix *X, const dlfs_matr
                         const dlfs_train_options *opt, dlfs_train_result *result,
                         const char *fn);
 
+/* dlfs_model_prepare for the gradient-trained kinds (train.c). */
+dlfs_status dlfs__train_prepare(const dlfs_model *model, size_t rows, const dlfs_train_options *opt,
+                                const char *fn);
+
 /* The loop's pieces, shared with the distributed loop (src/dist/train.c),
  * which runs the same steps on a rank's share of each batch. The one-process
  * loop calls the static versions in train.c (which it can inline); these are
@@ -52,7 +57,15 @@ typedef struct dlfs__train_work {
     dlfs_nn_forward_info nn_info, nn_val;
     double *grads;           /* the gradient's parameter block */
     int summed;              /* dL/dP of the summed loss (DLFS_LOSS_SUM), not the mean's */
+    dlfs__step_mm mm[2];     /* xsmm: the step's kernels for full and short batches */
+    const dlfs__step_mm *mm_cur;   /* those of the last forward batch, or NULL */
 } dlfs__train_work;
+
+/* On the xsmm backend, dispatches the step's kernels for batches of `batch`
+ * and of `last` rows (0: none) whose leading dimension is x_ld, in w's
+ * layouts; on the others, nothing. Before the loop, never in it. */
+void dlfs__train_work_kernels(dlfs__train_work *w, const dlfs_model *model, size_t x_ld,
+                              size_t batch, size_t last);
 
 /* Everything dlfs__train checks (opt, X, y, options, finiteness), in its order. */
 dlfs_status dlfs__train_check_inputs(const char *fn, const dlfs_model *model, const dlfs_matrix *X,

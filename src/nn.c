@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "kernels.h"
 #include "model_passes.h"
+#include "xsmm.h"
 
 dlfs_status dlfs_nn_alloc(dlfs_nn *model, size_t k, size_t h, size_t m)
 {
@@ -124,7 +125,7 @@ void dlfs_nn_forward_info_free(dlfs_nn_forward_info *info)
 }
 
 void dlfs__nn_forward(const dlfs_nn *model, const dlfs_matrix *X, const dlfs_matrix *y,
-                      dlfs_nn_forward_info *info, int summed)
+                      dlfs_nn_forward_info *info, int summed, const dlfs__step_mm *mm)
 {
     const dlfs_backend be = model->backend;
     const size_t bs = X->rows;
@@ -138,27 +139,28 @@ void dlfs__nn_forward(const dlfs_nn *model, const dlfs_matrix *X, const dlfs_mat
     dlfs__hidden_bias b1_ready;
     dlfs__hidden_bias_ready(&b1_ready, model->B1.data, model->h);
 
-    dlfs__gemm(be, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, X, &model->W1, 0.0, &info->M1);        /* M1 = X.W1 */
+    dlfs__gemm_k(mm ? &mm->fwd1 : NULL, be, DLFS_NO_TRANS, DLFS_NO_TRANS, X, &model->W1, &info->M1); /* M1 = X.W1 */
     dlfs__bias_sigmoid(&info->N1, &info->O1, &info->M1, &b1_ready);             /* N1 = M1 + B1, O1 = sigmoid(N1) */
-    dlfs__gemm(be, DLFS_NO_TRANS, DLFS_NO_TRANS, 1.0, &info->O1, &model->W2, 0.0, &info->M2); /* M2 = O1.W2 */
+    dlfs__gemm_k(mm ? &mm->fwd2 : NULL, be, DLFS_NO_TRANS, DLFS_NO_TRANS, &info->O1, &model->W2, &info->M2); /* M2 = O1.W2 */
     info->loss = dlfs__bias_mse_grad(&info->dL_dP, &info->P, &info->M2, model->B2.data, y, summed); /* P = M2 + B2; L, dL/dP */
 }
 
-void dlfs__nn_gradients(const dlfs_nn *model, dlfs_nn_forward_info *info, dlfs_nn *grad)
+void dlfs__nn_gradients(const dlfs_nn *model, dlfs_nn_forward_info *info, dlfs_nn *grad,
+                        const dlfs__step_mm *mm)
 {
     const dlfs_backend be = model->backend;
     const dlfs_matrix *dL_dP = &info->dL_dP;   /* = dL/dM2, since P = M2 + B2 */
     dlfs_matrix *dL_dN1 = &info->dL_dN1;
 
     /* P = M2 + B2, M2 = O1.W2:  dL/dW2 = O1^T . dL/dP,  dL/dB2 = row sums of dL/dP */
-    dlfs__gemm(be, DLFS_TRANS, DLFS_NO_TRANS, 1.0, &info->O1, dL_dP, 0.0, &grad->W2);
+    dlfs__gemm_k(mm ? &mm->grad2 : NULL, be, DLFS_TRANS, DLFS_NO_TRANS, &info->O1, dL_dP, &grad->W2);
     dlfs__row_sum(grad->B2.data, dL_dP);
     /* M2 = O1.W2:  dL/dO1 = dL/dP . W2^T  (held in dL_dN1 until the next line) */
-    dlfs__gemm(be, DLFS_NO_TRANS, DLFS_TRANS, 1.0, dL_dP, &model->W2, 0.0, dL_dN1);
+    dlfs__gemm_k(mm ? &mm->back : NULL, be, DLFS_NO_TRANS, DLFS_TRANS, dL_dP, &model->W2, dL_dN1);
     /* O1 = sigmoid(N1):  dL/dN1 = dL/dO1 * O1 * (1 - O1), in place */
     dlfs__sigmoid_backward(dL_dN1, dL_dN1, &info->O1);
     /* N1 = X.W1 + B1:  dL/dW1 = X^T . dL/dN1,  dL/dB1 = row sums of dL/dN1 */
-    dlfs__gemm(be, DLFS_TRANS, DLFS_NO_TRANS, 1.0, &info->X, dL_dN1, 0.0, &grad->W1);
+    dlfs__gemm_k(mm ? &mm->grad1 : NULL, be, DLFS_TRANS, DLFS_NO_TRANS, &info->X, dL_dN1, &grad->W1);
     dlfs__row_sum(grad->B1.data, dL_dN1);
 }
 
@@ -188,7 +190,7 @@ dlfs_status dlfs_nn_forward(const dlfs_nn *model, const dlfs_matrix *X, const dl
     if ((st = dlfs_matrix_check_finite(X, "dlfs_nn_forward: X")) ||
         (st = dlfs_matrix_check_finite(y, "dlfs_nn_forward: y")))
         return st;
-    dlfs__nn_forward(model, X, y, info, 0);
+    dlfs__nn_forward(model, X, y, info, 0, NULL);
     if (loss)
         *loss = info->loss;
     return DLFS_OK;
@@ -205,7 +207,7 @@ dlfs_status dlfs_nn_gradients(const dlfs_nn *model, dlfs_nn_forward_info *info, 
         return dlfs__fail(DLFS_ENULL, "%s: info is %s", fn, info ? "not allocated" : "NULL");
     if (!info->X.data || info->X.cols != model->k || info->M1.cols != model->h || info->P.cols != model->m)
         return dlfs__fail(DLFS_EINVAL, "%s: info does not hold a forward pass of this model", fn);
-    dlfs__nn_gradients(model, info, grad);
+    dlfs__nn_gradients(model, info, grad, NULL);
     return DLFS_OK;
 }
 

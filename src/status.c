@@ -60,7 +60,7 @@ dlfs_status dlfs__check_model(int present, const double *params, dlfs_backend ba
         return dlfs__fail(DLFS_ENULL, "%s: %s is NULL", fn, name);
     if (!params)
         return dlfs__fail(DLFS_ENULL, "%s: %s is not allocated", fn, name);
-    if (backend != DLFS_BACKEND_BLAS && backend != DLFS_BACKEND_NAIVE)
+    if (!dlfs_backend_name(backend))
         return dlfs__fail(DLFS_EINVAL, "%s: %s has unknown backend %d", fn, name, (int)backend);
     return DLFS_OK;
 }

@@ -100,26 +100,56 @@ static dlfs_status workspace_alloc(workspace *w, const dlfs_model *model, size_t
 }
 
 /* The forward pass and the loss, on the batch or (val) the validation set. */
+/* The kernels made for a batch of X's rows, if any (a comparison, not a dispatch). */
+static const dlfs__step_mm *kernels_for(const workspace *w, const dlfs_matrix *X)
+{
+    for (int i = 0; i < 2; i++)
+        if (w->mm[i].rows == X->rows)
+            return &w->mm[i];
+    return NULL;
+}
+
 static double forward(const dlfs_model *model, workspace *w, const dlfs_matrix *X,
                       const dlfs_matrix *y, int val)
 {
+    const dlfs__step_mm *mm = val ? NULL : kernels_for(w, X);
+    if (!val)
+        w->mm_cur = mm;
     if (model->kind == DLFS_MODEL_NN) {
         dlfs_nn_forward_info *info = val ? &w->nn_val : &w->nn_info;
-        dlfs__nn_forward(&model->nn, X, y, info, w->summed);
+        dlfs__nn_forward(&model->nn, X, y, info, w->summed, mm);
         return info->loss;
     }
     dlfs_linreg_forward_info *info = val ? &w->lr_val : &w->lr_info;
-    dlfs__linreg_forward(&model->linreg, X, y, info, w->summed);
+    dlfs__linreg_forward(&model->linreg, X, y, info, w->summed, mm);
     return info->loss;
+}
+
+void dlfs__train_work_kernels(dlfs__train_work *w, const dlfs_model *model, size_t x_ld,
+                              size_t batch, size_t last)
+{
+    const dlfs_backend be = dlfs_model_get_backend(model);
+    if (be != DLFS_BACKEND_XSMM && be != DLFS_BACKEND_AUTO)
+        return;
+    const size_t rows[2] = {batch, last};
+    for (int i = 0; i < 2; i++) {
+        if (rows[i] == 0)
+            continue;
+        if (model->kind == DLFS_MODEL_NN)
+            dlfs__step_mm_nn(&w->mm[i], &model->nn, &w->nn_info, &w->nn_grad, x_ld, rows[i]);
+        else
+            dlfs__step_mm_linreg(&w->mm[i], &model->linreg, &w->lr_info, &w->lr_grad, x_ld,
+                                 rows[i]);
+    }
 }
 
 /* The backward pass of the last batch: w's gradient. */
 static void backward(const dlfs_model *model, workspace *w)
 {
     if (model->kind == DLFS_MODEL_NN)
-        dlfs__nn_gradients(&model->nn, &w->nn_info, &w->nn_grad);
+        dlfs__nn_gradients(&model->nn, &w->nn_info, &w->nn_grad, w->mm_cur);
     else
-        dlfs__linreg_gradients(&model->linreg, &w->lr_info, &w->lr_grad);
+        dlfs__linreg_gradients(&model->linreg, &w->lr_info, &w->lr_grad, w->mm_cur);
 }
 
 /* The validation set, when there is one: given whole, of the model's shape, finite. */
@@ -199,6 +229,9 @@ static dlfs_status check_inputs(const char *fn, const dlfs_model *model, const d
         return st;
     if (!dlfs_backend_name(backend))
         return dlfs__fail(DLFS_EINVAL, "%s: the model has unknown backend %d", fn, (int)backend);
+    if (!dlfs_backend_available(backend))
+        return dlfs__fail(DLFS_EINVAL, "%s: backend %s: this dlfs was built without libxsmm "
+                          "(meson option xsmm)", fn, dlfs_backend_name(backend));
     if (X->cols != model->k)
         return dlfs__fail(DLFS_ESHAPE, "%s: X has %zu columns but the model has k = %zu inputs",
                           fn, X->cols, model->k);
@@ -318,6 +351,7 @@ static dlfs_status run_alloc(struct run *r, double **batch_block)
         (st = workspace_alloc(&r->w, r->model, r->batch, n_val)))
         return st;
     r->w.summed = r->opt->loss_reduction == DLFS_LOSS_SUM;
+    dlfs__train_work_kernels(&r->w, r->model, r->Xb.ld, r->batch, n % r->batch);
     if (r->opt->checkpoint_path)
         return dlfs__ckpt_writer_init(&r->ckpt, r->opt->checkpoint_path, r->model, n, r->fn);
     return DLFS_OK;
@@ -380,6 +414,30 @@ dlfs_status dlfs_nn_train(dlfs_nn *model, const dlfs_matrix *X, const dlfs_matri
     return dlfs__train(&borrowed, X, y, opt, result, fn);
 }
 
+dlfs_status dlfs__train_prepare(const dlfs_model *model, size_t rows, const dlfs_train_options *opt,
+                                const char *fn)
+{
+    dlfs_status st = dlfs__train_check_options(fn, model, opt);
+    const dlfs_backend be = dlfs_model_get_backend(model);
+    if (st || (be != DLFS_BACKEND_XSMM && be != DLFS_BACKEND_AUTO))
+        return st;
+    /* The layouts training will have: its batch block and its workspace. The
+     * kernels made for them stay in libxsmm's registry, where training's own
+     * dispatch finds them. */
+    const size_t batch = opt->batch_size < rows ? opt->batch_size : rows;
+    double *block = NULL;
+    dlfs_matrix Xb, yb;
+    workspace w;
+    if ((st = batch_alloc(fn, model, batch, &block, &Xb, &yb)))
+        return st;
+    if (!(st = workspace_alloc(&w, model, batch, 0))) {
+        dlfs__train_work_kernels(&w, model, Xb.ld, batch, rows % batch);
+        workspace_free(&w);
+    }
+    free(block);
+    return st;
+}
+
 /* ---- The pieces of the loop, for the distributed loop (src/dist/train.c) ---- */
 
 dlfs_status dlfs__train_check_inputs(const char *fn, const dlfs_model *model, const dlfs_matrix *X,
@@ -396,6 +454,9 @@ dlfs_status dlfs__train_check_options(const char *fn, const dlfs_model *model,
         return dlfs__fail(DLFS_ENULL, "%s: opt is NULL", fn);
     if (!dlfs_backend_name(backend))
         return dlfs__fail(DLFS_EINVAL, "%s: the model has unknown backend %d", fn, (int)backend);
+    if (!dlfs_backend_available(backend))
+        return dlfs__fail(DLFS_EINVAL, "%s: backend %s: this dlfs was built without libxsmm "
+                          "(meson option xsmm)", fn, dlfs_backend_name(backend));
     return check_options(fn, model, opt);
 }
 

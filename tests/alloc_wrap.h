@@ -22,11 +22,6 @@ extern atomic_int failed_shrink;       /* the failed attempt was a realloc to fe
  * more calls (stdio's) count them through this too. */
 int next_attempt_fails(void);
 
-void *__real_malloc(size_t size);
-void *__real_calloc(size_t n, size_t size);
-void *__real_aligned_alloc(size_t alignment, size_t size);
-void *__real_realloc(void *p, size_t size);
-void __real_free(void *p);
 void *__wrap_malloc(size_t size);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_aligned_alloc(size_t alignment, size_t size);

@@ -30,10 +30,10 @@ static double summed_loss(void *p)
 {
     struct fd_ctx *c = p;
     if (c->model->kind == DLFS_MODEL_NN) {
-        dlfs__nn_forward(&c->model->nn, c->X, c->y, c->nn, 1);
+        dlfs__nn_forward(&c->model->nn, c->X, c->y, c->nn, 1, NULL);
         return c->nn->loss * (double)c->X->rows;
     }
-    dlfs__linreg_forward(&c->model->linreg, c->X, c->y, c->lr, 1);
+    dlfs__linreg_forward(&c->model->linreg, c->X, c->y, c->lr, 1, NULL);
     return c->lr->loss * (double)c->X->rows;
 }
 
@@ -53,12 +53,12 @@ static void check_summed_gradient(dlfs_model_kind kind)
     struct fd_ctx c = {&model, &X, &y, &lr, &nn};
     if (kind == DLFS_MODEL_NN) {
         assert_int_equal(dlfs_nn_forward_info_alloc(&nn, n, h, 1), DLFS_OK);
-        dlfs__nn_forward(&model.nn, &X, &y, &nn, 1);
-        dlfs__nn_gradients(&model.nn, &nn, &grad.nn);
+        dlfs__nn_forward(&model.nn, &X, &y, &nn, 1, NULL);
+        dlfs__nn_gradients(&model.nn, &nn, &grad.nn, NULL);
     } else {
         assert_int_equal(dlfs_linreg_forward_info_alloc(&lr, n, 1), DLFS_OK);
-        dlfs__linreg_forward(&model.linreg, &X, &y, &lr, 1);
-        dlfs__linreg_gradients(&model.linreg, &lr, &grad.linreg);
+        dlfs__linreg_forward(&model.linreg, &X, &y, &lr, 1, NULL);
+        dlfs__linreg_gradients(&model.linreg, &lr, &grad.linreg, NULL);
     }
     size_t np;
     double *p = (double *)dlfs_model_params(&model, &np);

@@ -145,6 +145,23 @@ expect "linreg --json again" 0 "" train --model linreg --iterations 50 --json
 
 expect "linreg naive backend" 0 "" train --model linreg --iterations 50 --backend naive --json
 [ "$(json_field backend)" = '"naive"' ] && pass "backend reported" || fail "backend reported"
+expect "default backend" 0 "" train --model linreg --iterations 50 --json
+[ "$(json_field backend)" = '"auto"' ] && pass "auto is the default backend" ||
+    fail "auto is the default backend ($(json_field backend))"
+expect "unknown backend lists the four" 2 "blas, naive, xsmm or auto" train --model nn --backend cuda
+"$DLFS" --version >"$tmp/version"
+if grep -q "^backends: blas naive xsmm" "$tmp/version"; then
+    expect "nn on xsmm" 0 "" train --model nn --iterations 300 --backend xsmm --json
+    [ "$(json_field backend)" = '"xsmm"' ] && pass "xsmm reported" || fail "xsmm reported"
+    xs=$(json_field test_rmse)
+    expect "nn on blas" 0 "" train --model nn --iterations 300 --backend blas --json
+    # the same run to rounding: the RMSE agrees to 12 significant digits
+    awk -v a="$xs" -v b="$(json_field test_rmse)" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-12 * b) }' &&
+        pass "xsmm and blas agree ($xs)" || fail "xsmm and blas agree ($xs, $(json_field test_rmse))"
+else
+    expect "xsmm refused without libxsmm" 2 "built without libxsmm" train --model nn --backend xsmm
+    expect "auto without libxsmm" 0 "" train --model linreg --iterations 50 --backend auto --json
+fi
 
 expect "nn --json" 0 "" train --model nn --iterations 200 --hidden 5 --json
 expect "nn --json (epochs)" 0 "" train --model nn --hidden 5 --epochs 3 --json

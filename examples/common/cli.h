@@ -92,6 +92,8 @@ int cli_parse(int argc, char **argv, cli_option *table, const char *usage);
 
 /* Prints `usage` and one line per option. */
 void cli_print_help(FILE *out, const char *usage, const cli_option *table);
+/* Continues an option's help on the next line, under its first. */
+#define CLI_HELP_BREAK "\n                             "
 
 /* 1 if the option named `name` was given on the command line. */
 int cli_given(const cli_option *table, const char *name);

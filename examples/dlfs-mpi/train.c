@@ -170,6 +170,8 @@ static int fit(const struct fit_plan *plan, const struct dist_data *d, int rank,
     int rc;
 
     if (!st) st = dlfs_model_set_backend(model, plan->backend);
+    /* libxsmm's one-time set-up (xsmm, auto) here, not in the training time */
+    if (!st) st = dlfs_backend_init(plan->backend);
     if (st)
         return mpi_agree(cli_fail(st, "allocating the model"));
     if (!trained) {

@@ -31,7 +31,7 @@ void plan_chapter(struct fit_plan *p, dlfs_model_kind kind)
     p->lr = c->lr;
     p->seed = c->seed;
     p->init = DLFS_INIT_NORMAL;
-    p->backend = DLFS_BACKEND_BLAS;
+    p->backend = DLFS_BACKEND_AUTO;
     p->generator = DLFS_GENERATOR_XOSHIRO;
     p->loss = DLFS_LOSS_MEAN;
     p->book = 0;
@@ -126,6 +126,8 @@ static int fit(const struct fit_plan *plan, const chapter_data *d, dlfs_model *m
     st = dlfs_model_alloc(model, plan->kind, X->cols,
                           plan->kind == DLFS_MODEL_NN ? plan->hidden : 0, 1);
     if (!st) st = dlfs_model_set_backend(model, plan->backend);
+    /* libxsmm's one-time set-up (xsmm, auto) here, not in the training time */
+    if (!st) st = dlfs_backend_init(plan->backend);
     if (st)
         return cli_fail(st, "allocating the model");
     if (!trained) {
@@ -137,6 +139,9 @@ static int fit(const struct fit_plan *plan, const chapter_data *d, dlfs_model *m
     if ((rc = fit_run_options(plan, model, X->rows, &watch, plan->progress, &opt, &total)) ||
         (plan->checkpoint && (rc = attach_names(model, d))))
         return rc;
+    /* the step's libxsmm kernels made here too: the time is the iterations' */
+    if ((st = dlfs_model_prepare(model, X->rows, &opt)))
+        return cli_fail(st, "preparing the training");
     if (interrupt_install() != 0)
         return cli_error(CLI_EXIT_FAILURE, "cannot install the signal handlers");
     t0 = cli_now();
@@ -233,7 +238,10 @@ void json_training(cli_json *j, const struct fit_plan *plan)
 int parse_backend_option(const char *text, dlfs_backend *backend)
 {
     if (dlfs_backend_parse(text, backend) != DLFS_OK)
-        return cli_error(CLI_EXIT_USAGE, "--backend expects blas or naive, got '%s'", text);
+        return cli_error(CLI_EXIT_USAGE, "--backend expects blas, naive, xsmm or auto, got '%s'", text);
+    if (!dlfs_backend_available(*backend))
+        return cli_error(CLI_EXIT_USAGE, "--backend %s: this dlfs was built without libxsmm "
+                         "(meson option xsmm)", text);
     return CLI_EXIT_OK;
 }
 

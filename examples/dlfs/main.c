@@ -73,6 +73,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(name, "--version") == 0) {
         printf("dlfs %s\n", DLFS_VERSION_STRING);
+        printf("backends: blas naive%s auto%s\n", dlfs_have_xsmm() ? " xsmm" : "",
+               dlfs_have_xsmm() ? "" : " (built without libxsmm: auto is blas)");
         return CLI_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -190,7 +190,7 @@ int predict_cli_parse(int argc, char **argv, const char *usage, struct predict_a
         { "--data", "FILE.csv", CLI_STRING, &a->data, "rows to predict: CSV with a header row (required)", 0 },
         { "--output", "PRED.csv", CLI_STRING, &a->output, "write the predictions to this file (default: stdout)", 0 },
         { "--target", "NAME", CLI_STRING, &a->target, "score against this column (default: the model's target)", 0 },
-        { "--backend", "blas|naive", CLI_STRING, &a->backend, "matrix products as in training (blas)", 0 },
+        { "--backend", "B", CLI_STRING, &a->backend, "blas, naive, xsmm or auto (default auto)", 0 },
         { "--json", NULL, CLI_FLAG, &a->json, "the summary as one JSON object, the last line of stdout", 0 },
         { "--quiet", NULL, CLI_FLAG, &a->quiet, "no summary: predictions and errors only", 0 },
         { NULL, NULL, CLI_FLAG, NULL, NULL, 0 },

@@ -133,10 +133,10 @@ static void print_run_json(const char *path, const chapter_data *d,
 
 int cmd_run(int argc, char **argv)
 {
-    const char *backend = "blas";
+    const char *backend = "auto";
     int json = 0, quiet = 0, book = 0;
     cli_option opts[] = {
-        { "--backend", "blas|naive", CLI_STRING, &backend, "matrix products by cblas_dgemm or a plain loop (blas)", 0 },
+        { "--backend", "B", CLI_STRING, &backend, "matrix products: blas (cblas_dgemm), naive (a plain" CLI_HELP_BREAK "loop), xsmm (libxsmm) or auto (per shape; default)", 0 },
         { "--book", NULL, CLI_FLAG, &book, "the chapter's code's experiment, exactly (see above)", 0 },
         { "--json", NULL, CLI_FLAG, &json, "print one JSON object instead of the table", 0 },
         { "--quiet", NULL, CLI_FLAG, &quiet, "no progress line", 0 },

@@ -238,7 +238,7 @@ int train_cli_parse(int argc, char **argv, const char *usage, struct train_args 
                     struct fit_plan *plan, chapter_source *src)
 {
     *a = (struct train_args){
-        .backend = "blas", .init = "normal",
+        .backend = "auto", .init = "normal",
         .test_fraction = CHAPTER_TEST_FRACTION, .split_seed = CHAPTER_SPLIT_SEED,
         .hidden = CHAPTER_HIDDEN, .batch = CHAPTER_BATCH,
     };
@@ -255,7 +255,7 @@ int train_cli_parse(int argc, char **argv, const char *usage, struct train_args 
         { "--batch", "B", CLI_COUNT, &a->batch, "rows per batch (23)", 0 },
         { "--lr", "X", CLI_POSITIVE, &a->lr, "learning rate for the exact gradient (0.023 linreg, 0.0115 nn)", 0 },
         { "--seed", "S", CLI_U64, &a->seed, "seed of the weights and batches (180708 linreg, 180807 nn)", 0 },
-        { "--backend", "blas|naive", CLI_STRING, &a->backend, "matrix products by cblas_dgemm or a plain loop (blas)", 0 },
+        { "--backend", "B", CLI_STRING, &a->backend, "matrix products: blas (cblas_dgemm), naive (a plain" CLI_HELP_BREAK "loop), xsmm (libxsmm) or auto (per shape; default)", 0 },
         { "--init", "normal|scaled", CLI_STRING, &a->init, "weights from N(0,1) as the book, or N(0,1/fan_in) (normal)", 0 },
         { "--no-standardize", NULL, CLI_FLAG, &a->no_standardize, "use the features as they are", 0 },
         { "--book", NULL, CLI_FLAG, &a->book, "the chapter's code exactly: its split, scaling, generator, summed loss, rates", 0 },

@@ -91,7 +91,9 @@ void dlfs_model_free(dlfs_model *model);
 dlfs_status dlfs_model_copy(dlfs_model *dst, const dlfs_model *src);
 
 /* Sets how every later product of the model is computed (the backend field
- * of its member). DLFS_ENULL, DLFS_EINVAL (empty model, unknown backend). */
+ * of its member; see dlfs/gemm.h). DLFS_ENULL, DLFS_EINVAL (empty model,
+ * unknown backend, or xsmm in a build without libxsmm, which the detail
+ * says), the model unchanged. */
 dlfs_status dlfs_model_set_backend(dlfs_model *model, dlfs_backend backend);
 
 /* The backend the model's products use; DLFS_BACKEND_BLAS for NULL or an
@@ -120,6 +122,18 @@ dlfs_status dlfs_model_train_options_default(const dlfs_model *model, dlfs_train
  * is not applied: X is fitted as given. */
 dlfs_status dlfs_model_train(dlfs_model *model, const dlfs_matrix *X, const dlfs_matrix *y,
                              const dlfs_train_options *opt, dlfs_train_result *result);
+
+/* Makes ahead of time what dlfs_model_train() on `rows` rows with these
+ * options would make before its first iteration and keep: on the xsmm and
+ * auto backends, libxsmm's kernels for the step's products (a JIT compile of
+ * about 0.1 ms each, five for the network's full batch and five for its short
+ * last one). Training then finds them made, so a timed dlfs_model_train()
+ * times the iterations alone. Nothing to do (DLFS_OK) on blas and naive and
+ * for DLFS_MODEL_OLS. Call dlfs_backend_init() first to keep libxsmm's own
+ * set-up out of this call as well. The model is not changed. DLFS_ENULL,
+ * DLFS_EINVAL (empty model, rows 0, options training would refuse),
+ * DLFS_ENOMEM. */
+dlfs_status dlfs_model_prepare(dlfs_model *model, size_t rows, const dlfs_train_options *opt);
 
 /* The rows dlfs_model_predict() computes in one go: as many as fit in
  * DLFS_MODEL_BLOCK_BYTES of hidden activations (10,082 rows of a 13-unit

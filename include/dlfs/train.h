@@ -149,6 +149,9 @@ dlfs_status dlfs_train_iterations(const dlfs_train_options *opt, size_t n, size_
 
 /* Trains model in place on X (n x k) and y (n x m). The model must already be
  * allocated with the data's k and m; its backend field picks the products.
+ * On xsmm and auto, the step's libxsmm kernels (for full batches and for a
+ * pass's short last one) are made before the first iteration; under MPI, a
+ * rank's share of a batch of another size goes through cblas_dgemm.
  * Errors: DLFS_ENULL, DLFS_EEMPTY, DLFS_ESHAPE, DLFS_EINVAL (batch 0, lr not
  * finite or <= 0, no iterations), DLFS_ENONFINITE (NaN/Inf in the data; row and
  * column in the detail), DLFS_ENOMEM (before any iteration; weights untouched),

@@ -154,6 +154,10 @@ static dlfs_status drun_alloc(struct drun *r)
         (st = dlfs__train_work_alloc(&r->w, r->model, local_batch, n_val)))
         return st;
     r->w.summed = r->opt->loss_reduction == DLFS_LOSS_SUM;
+    /* A rank's share of a batch varies from batch to batch: kernels for a
+     * share that is a whole batch or a pass's short last one (every batch on
+     * one rank), other shares through BLAS. */
+    dlfs__train_work_kernels(&r->w, r->model, r->Xb.ld, local_batch, r->n % r->batch);
     if (r->opt->checkpoint_path && rank == 0)
         return dlfs__ckpt_writer_init(&r->ckpt, r->opt->checkpoint_path, r->model, r->n, r->fn);
     return DLFS_OK;
