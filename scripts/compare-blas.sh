@@ -4,8 +4,9 @@
 # the training step (dlfs-bench-train, the network) with each, and prints one
 # table: GFLOP/s of the forward product X.W1 (NN) and of the backward ones (TN,
 # NT) at the step's shapes for the chapter's, the medium and the large size,
-# then ms per training step at the three sizes; one column per library, and
-# one for dlfs's naive loop.
+# then ms per training step at the three sizes; one column per library, one
+# for dlfs's naive loop and one for libxsmm's kernels (the xsmm backend, when
+# the build has libxsmm: the same kernels whatever the BLAS).
 #
 # Usage: scripts/compare-blas.sh [options]
 #   --libs "LIST"   BLAS to compare (default "openblas blis netlib"); one that
@@ -70,16 +71,13 @@ naive_done=""
 for lib in $built; do
     b=$root/build-blas-$lib/bench
     echo "== $lib: dlfs-bench-gemm"
-    # The naive loop is dlfs's own, the same in every build: timed once.
-    max_naive=0
-    [ -n "$naive_done" ] || max_naive=512
-    # --max-naive 1 skips it (cbrt of every shape is above 1).
-    [ "$max_naive" -gt 0 ] || max_naive=1
-    "$b/dlfs-bench-gemm" --sizes "$shapes" --repeats "$repeats" --threads "$threads" \
-        --max-naive "$max_naive" --json >"$out/gemm-$lib.txt" 2>&1
-    echo "== $lib: dlfs-bench-train"
+    # The naive loop and libxsmm are the same in every build: timed once,
+    # with the first library.
     backend=blas
     [ -n "$naive_done" ] || backend=all
+    "$b/dlfs-bench-gemm" --sizes "$shapes" --repeats "$repeats" --threads "$threads" \
+        --backend "$backend" --json >"$out/gemm-$lib.txt" 2>&1
+    echo "== $lib: dlfs-bench-train"
     "$b/dlfs-bench-train" --model nn --backend "$backend" --steps "$steps" \
         --repeats "$repeats" --threads "$threads" --json >"$out/train-$lib.txt" 2>&1
     [ -n "$naive_done" ] || naive_done=$lib
@@ -111,42 +109,49 @@ text = banner[libs[0]]
 cpu = first(r"^CPU:\s+(.*)$", text)
 import os
 coretype = os.environ.get("OPENBLAS_CORETYPE")
-print(f"CPU: {cpu}; OPENBLAS_CORETYPE {'=' + coretype if coretype else 'unset'}")
+print(f"CPU: {cpu}; OPENBLAS_CORETYPE {coretype if coretype else 'unset'}")
 for lib in libs:
     t = banner[lib]
     name = first(r"^BLAS:\s+(.*)$", t)
     core = first(r"^\s+core (\S+)", t) if re.search(r"^\s+core ", t, re.M) else "-"
-    print(f"{lib}: {name[:70]}; kernels {core}")
+    print(f"{lib}: {name}; kernels {core}")
 print(f"{threads} BLAS thread(s); products: median of {repeats}; "
       f"training: median step over {repeats} run(s) of {steps} steps (network)")
 print()
 
 size_of = {"23x13x13": "chapter", "64x128x64": "medium", "256x512x256": "large"}
-cols = libs + ["naive"]
+cols = libs + ["naive", "libxsmm"]
 head = f"{'':28}" + "".join(f"{c:>12}" for c in cols)
 print(head)
 for op in ("NN", "TN", "NT"):
     for shape, size in size_of.items():
         m, n, k = (int(x) for x in shape.split("x"))
         row = f"{op} {shape:>11} {size:<8} GF/s"
-        naive = None
+        naive = xsmm = None
         for lib in libs:
             r = [x for x in gemm[lib] if x["op"] == op and (x["m"], x["n"], x["k"]) == (m, n, k)]
             v = r[0]["blas_gflops"] if r else None
             if r and r[0].get("naive_gflops") is not None and naive is None:
                 naive = r[0]["naive_gflops"]
+            # libxsmm has no kernel for NT (G.W^T): marked '(blas)'
+            if r and r[0].get("xsmm_gflops") is not None and xsmm is None:
+                xsmm = r[0]["xsmm_gflops"] if r[0].get("xsmm_kernel") == "xsmm" else "(blas)"
             row += f"{v:12.2f}" if v is not None else f"{'-':>12}"
         row += f"{naive:12.2f}" if naive is not None else f"{'-':>12}"
+        row += f"{xsmm:12.2f}" if isinstance(xsmm, float) else f"{xsmm or '-':>12}"
         print(row)
 for size in ("chapter", "medium", "large"):
     row = f"train step {size:<9} ms/step "
-    naive = None
+    naive = xsmm = None
     for lib in libs:
         r = [x for x in train[lib] if x["size"] == size and x["backend"] == "blas"]
         row += f"{r[0]['ms_per_step']:12.4f}" if r else f"{'-':>12}"
         for x in train[lib]:
             if x["size"] == size and x["backend"] == "naive":
                 naive = x["ms_per_step"]
+            if x["size"] == size and x["backend"] == "xsmm":
+                xsmm = x["ms_per_step"]
     row += f"{naive:12.4f}" if naive is not None else f"{'-':>12}"
+    row += f"{xsmm:12.4f}" if xsmm is not None else f"{'-':>12}"
     print(row)
 EOF

@@ -204,7 +204,13 @@ static void write_advice(dlfs_blas_info *info)
     info->advice[0] = '\0';
     if (!info->avx512_unused)
         return;
-    if (strcmp(info->library, "OpenBLAS") != 0) {
+    if (strcmp(info->library, "BLIS") == 0) {
+        /* BLIS reads BLIS_ARCH_TYPE once, when it initialises */
+        snprintf(info->advice, sizeof info->advice,
+                 "This CPU has AVX-512 but BLIS runs its %s kernels (it does not know "
+                 "this CPU); set BLIS_ARCH_TYPE=skx in the environment before the "
+                 "program starts, for faster products.", info->core);
+    } else if (strcmp(info->library, "OpenBLAS") != 0) {
         snprintf(info->advice, sizeof info->advice,
                  "This CPU has AVX-512 but %s runs its %s kernels; a build of it "
                  "with AVX-512 kernels for this CPU would make the products faster.",

@@ -167,6 +167,8 @@ static void test_advice_matches_flags(void **state)
         assert_non_null(strstr(info.advice, info.core));
         if (strstr(info.config, "DYNAMIC_ARCH"))
             assert_non_null(strstr(info.advice, "OPENBLAS_CORETYPE=SkylakeX"));
+        if (strcmp(info.library, "BLIS") == 0)
+            assert_non_null(strstr(info.advice, "BLIS_ARCH_TYPE=skx"));
     } else {
         assert_string_equal(info.advice, "");
     }
