@@ -19,9 +19,7 @@
 
 /* The split and its standardised features, shared by the tests below. */
 struct boston {
-    dlfs_dataset ds;
-    dlfs_matrix X_train, y_train, X_test, y_test;
-    dlfs_standardizer st;
+    tu_boston d;
     dlfs_linreg ols;
     dlfs_metrics ols_m;
     dlfs_linreg lr;
@@ -35,18 +33,12 @@ static int setup(void **state)
     if (!b)
         return -1;
     *state = b;
-    dlfs_csv_error err;
-    memset(&err, 0, sizeof err);
-    const dlfs_status s = dlfs_csv_read(DLFS_SOURCE_ROOT "/data/boston_housing.csv", "medv", 0, &b->ds, &err);
-    if (s != DLFS_OK) {
-        print_error("cannot load the Boston data: %s (line %zu: %s)\n", dlfs_strerror(s), err.line, err.message);
+    if (tu_boston_load(&b->d, DLFS_SOURCE_ROOT "/data/boston_housing.csv")) {
+        free(b);
+        *state = NULL;
         return -1;
     }
-    if (dlfs_split(&b->ds.X, &b->ds.y, 0.3, 180708, &b->X_train, &b->y_train, &b->X_test, &b->y_test) ||
-        dlfs_standardizer_fit(&b->st, &b->X_train) || dlfs_standardizer_apply(&b->st, &b->X_train) ||
-        dlfs_standardizer_apply(&b->st, &b->X_test))
-        return -1;
-    if (dlfs_linreg_alloc(&b->ols, 13, 1) || dlfs_ols_fit(&b->ols, &b->X_train, &b->y_train))
+    if (dlfs_linreg_alloc(&b->ols, 13, 1) || dlfs_ols_fit(&b->ols, &b->d.X_train, &b->d.y_train))
         return -1;
     return 0;
 }
@@ -56,12 +48,7 @@ static int teardown(void **state)
     struct boston *b = *state;
     if (!b)
         return 0;
-    dlfs_dataset_free(&b->ds);
-    dlfs_matrix_free(&b->X_train);
-    dlfs_matrix_free(&b->y_train);
-    dlfs_matrix_free(&b->X_test);
-    dlfs_matrix_free(&b->y_test);
-    dlfs_standardizer_free(&b->st);
+    tu_boston_free(&b->d);
     dlfs_linreg_free(&b->ols);
     dlfs_linreg_free(&b->lr);
     free(b);
@@ -71,22 +58,22 @@ static int teardown(void **state)
 static dlfs_metrics score_linreg(const dlfs_linreg *model, const struct boston *b)
 {
     double p[200];
-    assert_true(b->X_test.rows <= 200);
-    dlfs_matrix P = dlfs_matrix_view(p, b->X_test.rows, 1, 1);
-    assert_int_equal(dlfs_linreg_predict(model, &b->X_test, &P), DLFS_OK);
+    assert_true(b->d.X_test.rows <= 200);
+    dlfs_matrix P = dlfs_matrix_view(p, b->d.X_test.rows, 1, 1);
+    assert_int_equal(dlfs_linreg_predict(model, &b->d.X_test, &P), DLFS_OK);
     dlfs_metrics m;
-    assert_int_equal(dlfs_metrics_compute(&P, &b->y_test, &m), DLFS_OK);
+    assert_int_equal(dlfs_metrics_compute(&P, &b->d.y_test, &m), DLFS_OK);
     return m;
 }
 
 static dlfs_metrics score_nn(const dlfs_nn *model, const struct boston *b)
 {
     double p[200];
-    assert_true(b->X_test.rows <= 200);
-    dlfs_matrix P = dlfs_matrix_view(p, b->X_test.rows, 1, 1);
-    assert_int_equal(dlfs_nn_predict(model, &b->X_test, &P), DLFS_OK);
+    assert_true(b->d.X_test.rows <= 200);
+    dlfs_matrix P = dlfs_matrix_view(p, b->d.X_test.rows, 1, 1);
+    assert_int_equal(dlfs_nn_predict(model, &b->d.X_test, &P), DLFS_OK);
     dlfs_metrics m;
-    assert_int_equal(dlfs_metrics_compute(&P, &b->y_test, &m), DLFS_OK);
+    assert_int_equal(dlfs_metrics_compute(&P, &b->d.y_test, &m), DLFS_OK);
     return m;
 }
 
@@ -94,17 +81,17 @@ static void test_data_and_split(void **state)
 {
     struct boston *b = *state;
     /* 506 rows, 13 features; 30% of them (rounded up) in the test set */
-    assert_int_equal(b->ds.X.rows, 506);
-    assert_int_equal(b->ds.X.cols, 13);
-    assert_int_equal(b->X_test.rows, 152);
-    assert_int_equal(b->X_train.rows, 354);
-    assert_string_equal(b->ds.target_name, "medv");
-    assert_string_equal(b->ds.feature_names[12], "lstat");
+    assert_int_equal(b->d.ds.X.rows, 506);
+    assert_int_equal(b->d.ds.X.cols, 13);
+    assert_int_equal(b->d.X_test.rows, 152);
+    assert_int_equal(b->d.X_train.rows, 354);
+    assert_string_equal(b->d.ds.target_name, "medv");
+    assert_string_equal(b->d.ds.feature_names[12], "lstat");
     /* standardised on the training rows: mean 0, sd 1 there */
     for (size_t j = 0; j < 13; j++) {
         double s1 = 0, s2 = 0;
-        for (size_t i = 0; i < b->X_train.rows; i++) {
-            const double v = b->X_train.data[i * b->X_train.ld + j];
+        for (size_t i = 0; i < b->d.X_train.rows; i++) {
+            const double v = b->d.X_train.data[i * b->d.X_train.ld + j];
             s1 += v;
             s2 += v * v;
         }
@@ -125,7 +112,7 @@ static void test_linreg_chapter_settings(void **state)
     assert_int_equal(dlfs_linreg_alloc(&lr, 13, 1), DLFS_OK);
     dlfs_train_options o;
     dlfs_train_options_default(&o);   /* 1000 iterations, lr 0.023, batch 23, seed 180708 */
-    assert_int_equal(dlfs_linreg_train(&lr, &b->X_train, &b->y_train, &o, NULL), DLFS_OK);
+    assert_int_equal(dlfs_linreg_train(&lr, &b->d.X_train, &b->d.y_train, &o, NULL), DLFS_OK);
     const dlfs_metrics m = score_linreg(&lr, b);
     print_message("linreg, chapter settings (1000 iterations): test MAE %.4f, RMSE %.4f, R^2 %.4f "
                   "(chapter: RMSE 5.0508)\n", m.mae, m.rmse, m.r2);
@@ -154,7 +141,7 @@ static void test_linreg_approaches_ols(void **state)
         o.init_weights = stage == 0;   /* later stages continue from the weights */
         o.seed = 180708 + (uint64_t)stage;
         dlfs_train_result r;
-        assert_int_equal(dlfs_linreg_train(&b->lr, &b->X_train, &b->y_train, &o, &r), DLFS_OK);
+        assert_int_equal(dlfs_linreg_train(&b->lr, &b->d.X_train, &b->d.y_train, &o, &r), DLFS_OK);
         assert_int_equal(r.iterations, 20000);
     }
     const dlfs_metrics m = score_linreg(&b->lr, b);
@@ -190,10 +177,10 @@ static void test_full_batch_converges_to_ols(void **state)
     assert_int_equal(dlfs_linreg_alloc(&lr, 13, 1), DLFS_OK);
     dlfs_train_options o;
     dlfs_train_options_default(&o);
-    o.batch_size = b->X_train.rows;
+    o.batch_size = b->d.X_train.rows;
     o.learning_rate = 0.1;
     o.iterations = 20000;
-    assert_int_equal(dlfs_linreg_train(&lr, &b->X_train, &b->y_train, &o, NULL), DLFS_OK);
+    assert_int_equal(dlfs_linreg_train(&lr, &b->d.X_train, &b->d.y_train, &o, NULL), DLFS_OK);
     const double coef_err = tu_rel_err(&lr.W, &b->ols.W);
     const double bias_err = fabs(lr.B.data[0] - b->ols.B.data[0]) / fabs(b->ols.B.data[0]);
     print_message("full-batch linreg vs OLS: coefficients %.2g, intercept %.2g (relative)\n",
@@ -216,7 +203,7 @@ static void test_nn_beats_linreg(void **state)
     o.learning_rate = 0.0115;
     o.seed = 180807;
     dlfs_train_result r;
-    assert_int_equal(dlfs_nn_train(&nn, &b->X_train, &b->y_train, &o, &r), DLFS_OK);
+    assert_int_equal(dlfs_nn_train(&nn, &b->d.X_train, &b->d.y_train, &o, &r), DLFS_OK);
     const dlfs_metrics m = score_nn(&nn, b);
     print_message("nn (h = 13), 10000 iterations: test MAE %.4f, RMSE %.4f, R^2 %.4f "
                   "(chapter: MAE 2.5289, RMSE 3.6775)\n", m.mae, m.rmse, m.r2);

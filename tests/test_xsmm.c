@@ -350,41 +350,18 @@ static void test_gemm(void **state)
 
 /* ---- training on Boston ----------------------------------------------------------- */
 
-struct boston {
-    dlfs_dataset ds;
-    dlfs_matrix X_train, y_train, X_test, y_test;
-    dlfs_standardizer st;
-};
-
 static int setup(void **state)
 {
-    struct boston *b = calloc(1, sizeof *b);
-    if (!b)
-        return -1;
+    tu_boston *b = malloc(sizeof *b);
     *state = b;
-    dlfs_csv_error err;
-    memset(&err, 0, sizeof err);
-    if (dlfs_csv_read(DLFS_SOURCE_ROOT "/data/boston_housing.csv", "medv", 0, &b->ds, &err))
-        return -1;
-    if (dlfs_split(&b->ds.X, &b->ds.y, 0.3, 180708, &b->X_train, &b->y_train, &b->X_test,
-                   &b->y_test) ||
-        dlfs_standardizer_fit(&b->st, &b->X_train) ||
-        dlfs_standardizer_apply(&b->st, &b->X_train))
-        return -1;
-    return 0;
+    return b ? tu_boston_load(b, DLFS_SOURCE_ROOT "/data/boston_housing.csv") : -1;
 }
 
 static int teardown(void **state)
 {
-    struct boston *b = *state;
-    if (!b)
-        return 0;
-    dlfs_dataset_free(&b->ds);
-    dlfs_matrix_free(&b->X_train);
-    dlfs_matrix_free(&b->y_train);
-    dlfs_matrix_free(&b->X_test);
-    dlfs_matrix_free(&b->y_test);
-    dlfs_standardizer_free(&b->st);
+    tu_boston *b = *state;
+    if (b)
+        tu_boston_free(b);
     free(b);
     return 0;
 }
@@ -392,7 +369,7 @@ static int teardown(void **state)
 /* The chapter's run (354 rows in batches of 23: each pass ends with a batch
  * of 9) on a backend, its kernels made ahead (dlfs_model_prepare) or by
  * training itself; the parameters into params. */
-static void train_chapter(const struct boston *b, dlfs_model_kind kind, dlfs_backend be,
+static void train_chapter(const tu_boston *b, dlfs_model_kind kind, dlfs_backend be,
                           int prepare, double *params, size_t *n_params)
 {
     dlfs_model model;
@@ -414,7 +391,7 @@ static void train_chapter(const struct boston *b, dlfs_model_kind kind, dlfs_bac
 
 static void test_boston_training(void **state)
 {
-    const struct boston *b = *state;
+    const tu_boston *b = *state;
     for (int m = 0; m < 2; m++) {
         const dlfs_model_kind kind = m ? DLFS_MODEL_NN : DLFS_MODEL_LINREG;
         double ref[256], got[256], again[256];

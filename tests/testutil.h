@@ -15,8 +15,54 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dlfs/csv.h>
 #include <dlfs/matrix.h>
 #include <dlfs/rng.h>
+#include <dlfs/split.h>
+#include <dlfs/standardize.h>
+
+/* The chapter's data as the tests use it: the Boston rows of the CSV at path
+ * (target medv) split 70/30 with seed 180708, the features standardised on
+ * the training rows (the test rows with the same scaler). */
+typedef struct tu_boston {
+    dlfs_dataset ds;
+    dlfs_matrix X_train, y_train, X_test, y_test;
+    dlfs_standardizer st;
+} tu_boston;
+
+static inline void tu_boston_free(tu_boston *b)
+{
+    dlfs_dataset_free(&b->ds);
+    dlfs_matrix_free(&b->X_train);
+    dlfs_matrix_free(&b->y_train);
+    dlfs_matrix_free(&b->X_test);
+    dlfs_matrix_free(&b->y_test);
+    dlfs_standardizer_free(&b->st);
+}
+
+/* 0, or -1 with the reason printed (b then holds nothing to free). */
+static inline int tu_boston_load(tu_boston *b, const char *path)
+{
+    dlfs_csv_error err;
+    memset(b, 0, sizeof *b);
+    memset(&err, 0, sizeof err);
+    const dlfs_status s = dlfs_csv_read(path, "medv", 0, &b->ds, &err);
+    if (s != DLFS_OK) {
+        fprintf(stderr, "cannot load the Boston data: %s (line %zu: %s)\n", dlfs_strerror(s),
+                err.line, err.message);
+        return -1;
+    }
+    if (dlfs_split(&b->ds.X, &b->ds.y, 0.3, 180708, &b->X_train, &b->y_train, &b->X_test,
+                   &b->y_test) ||
+        dlfs_standardizer_fit(&b->st, &b->X_train) ||
+        dlfs_standardizer_apply(&b->st, &b->X_train) ||
+        dlfs_standardizer_apply(&b->st, &b->X_test)) {
+        fprintf(stderr, "cannot split and standardise the Boston data: %s\n", dlfs_error_detail());
+        tu_boston_free(b);
+        return -1;
+    }
+    return 0;
+}
 
 /* Number of elements in a fixed array. */
 #define TU_LEN(a) (sizeof(a) / sizeof((a)[0]))
