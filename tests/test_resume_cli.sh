@@ -25,9 +25,11 @@ fi
 
 . "$(dirname "$0")/harness.sh"
 
-# Long enough to be stopped in the middle, short enough under valgrind.
-NN="--model nn --iterations 150000 --quiet"
-LINREG="--model linreg --iterations 400000 --quiet"
+# Long enough to be stopped in the middle, well after the shell has seen the
+# first checkpoint (a whole run is about 0.8 s for each model here, on a fast
+# CPU's default backend), short enough to run whole several times.
+NN="--model nn --iterations 1000000 --quiet"
+LINREG="--model linreg --iterations 3000000 --quiet"
 
 # wait_for FILE PID: until FILE exists (the run wrote its first checkpoint)
 # or the process PID ended; 1 if it ended first.
@@ -36,8 +38,8 @@ wait_for() {
     while [ ! -s "$1" ]; do
         kill -0 "$2" 2>/dev/null || return 1
         i=$((i + 1))
-        [ "$i" -lt 3000 ] || return 1
-        sleep 0.05
+        [ "$i" -lt 7500 ] || return 1
+        sleep 0.02
     done
 }
 
@@ -176,7 +178,7 @@ SOURCE_ROOT=$SRC
 . "$(dirname "$0")/mpi_env.sh"
 # mpirun passes SIGTERM on to the ranks about a second after it gets it: the
 # two-rank run must outlast that.
-NN=$(echo "$NN" | sed 's/150000/600000/')
+NN="--model nn --iterations 600000 --quiet"
 
 mpi_bg() {
     np=$1
