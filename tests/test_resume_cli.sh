@@ -31,33 +31,35 @@ fi
 NN="--model nn --iterations 1000000 --quiet"
 LINREG="--model linreg --iterations 3000000 --quiet"
 
-# wait_for FILE PID: until FILE exists (the run wrote its first checkpoint)
-# or the process PID ended; 1 if it ended first.
-wait_for() {
+# poll PID CHECK...: runs CHECK every 20 ms until it succeeds (0), or the
+# process PID ends or 150 s pass (1).
+poll() {
+    p=$1
+    shift
     i=0
-    while [ ! -s "$1" ]; do
-        kill -0 "$2" 2>/dev/null || return 1
+    until "$@"; do
+        kill -0 "$p" 2>/dev/null || return 1
+        grep -q '^State:[[:space:]]*Z' "/proc/$p/status" 2>/dev/null && return 1  # ended, unwaited
         i=$((i + 1))
         [ "$i" -lt 7500 ] || return 1
         sleep 0.02
     done
 }
 
-# wait_caught PID: until the process PID catches SIGTERM, which dlfs train
-# does from just before its first iteration to just after its last (bit 15 of
-# SigCgt in /proc/PID/status); 1 if it ended first, or never did.
-wait_caught() {
-    i=0
-    while mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) &&
-        [ -n "$mask" ]; do
-        low=${mask#"${mask%????}"}          # signals 1-16 in the last 4 hex digits
-        [ $((0x$low >> 14 & 1)) -eq 1 ] && return 0
-        grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null && return 1   # it ended
-        i=$((i + 1))
-        [ "$i" -lt 3000 ] || return 1
-        sleep 0.05
-    done
-    return 1
+# catches_sigterm PID: the process has a SIGTERM handler (bit 15 of SigCgt in
+# /proc/PID/status), which dlfs train installs just before its first
+# iteration and removes after its last.
+catches_sigterm() {
+    mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+    [ -n "$mask" ] || return 1
+    low=${mask#"${mask%????}"}          # signals 1-16 in the last 4 hex digits
+    [ $((0x$low >> 14 & 1)) -eq 1 ]
+}
+
+# wait_for FILE PID: until FILE exists (the run wrote its first checkpoint);
+# 1 if the process PID ended first.
+wait_for() {
+    poll "$2" test -s "$1"
 }
 
 # stopped NAME SIG STATUS ARGS...: dlfs train ARGS in the background, sent
@@ -134,7 +136,7 @@ stopped "linreg: SIGINT" INT 130 $LINREG --checkpoint "$tmp/c.ckpt" --checkpoint
 # and the run stops at the next iteration.
 "$DLFS" train --model nn --iterations 100000000 --quiet >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-if wait_caught "$pid"; then
+if poll "$pid" catches_sigterm "$pid"; then
     kill -TERM "$pid"
     wait "$pid"
     got=$?
